@@ -1,0 +1,68 @@
+/*
+ * wasi-pystack runtime glue: starts CPython with the embedded bundle as its source of modules.
+ *
+ * Initialization runs in two phases (PEP 587): the "core" phase gives an interpreter with only
+ * built-in and frozen modules; there we install the bundle importer (bundle_importer.py, compiled
+ * from source embedded by the linker); then the "main" phase imports encodings, io, site ... through it.
+ * The host needs to grant no directory for any of this.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdio.h>
+#include "wasi_pystack.h"
+
+static PyObject *bundle_data(PyObject *self, PyObject *unused) {
+  return PyMemoryView_FromMemory((char *)wasi_pystack_bundle, (Py_ssize_t)wasi_pystack_bundle_size, PyBUF_READ);
+}
+
+static PyMethodDef bundle_methods[] = {
+    {"data", bundle_data, METH_NOARGS, "The embedded archive, as a read-only memoryview."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef bundle_module = {
+    PyModuleDef_HEAD_INIT, "_wasi_bundle", "The archive embedded in this WebAssembly module.", -1, bundle_methods,
+};
+
+PyObject *PyInit__wasi_bundle(void) { return PyModule_Create(&bundle_module); }
+
+static int install_bundle_importer(void) {
+  PyObject *code = Py_CompileString(wasi_pystack_importer_source, "<wasi-pystack bundle_importer.py>", Py_file_input);
+  if (code == NULL) return -1;
+  PyObject *module = PyImport_ExecCodeModule("_wasi_bundle_importer", code);
+  Py_DECREF(code);
+  if (module == NULL) return -1;
+  PyObject *finder = PyObject_CallMethod(module, "install", NULL);
+  Py_DECREF(module);
+  if (finder == NULL) return -1;
+  Py_DECREF(finder);
+  return 0;
+}
+
+PyStatus wasi_pystack_initialize(PyConfig *config) {
+  if (PyImport_ExtendInittab(wasi_pystack_inittab) < 0) return PyStatus_NoMemory();
+  /* Modules come from the bundle; nothing is searched on disk unless a script's folder is. */
+  config->module_search_paths_set = 1;
+  config->pathconfig_warnings = 0;
+  config->_init_main = 0;
+  PyStatus status = Py_InitializeFromConfig(config);
+  if (PyStatus_Exception(status)) return status;
+  if (install_bundle_importer() < 0) {
+    PyErr_Print();
+    return PyStatus_Error("wasi-pystack: cannot install the embedded bundle's importer");
+  }
+  return _Py_InitializeMain();
+}
+
+void wasi_pystack_flush_std_streams(void) {
+  static const char *names[] = {"stdout", "stderr"};
+  for (int i = 0; i < 2; i++) {
+    PyObject *stream = PySys_GetObject(names[i]); /* borrowed */
+    if (stream == NULL || stream == Py_None) continue;
+    PyObject *result = PyObject_CallMethod(stream, "flush", NULL);
+    if (result == NULL) PyErr_Clear();
+    else Py_DECREF(result);
+  }
+  fflush(stdout);
+  fflush(stderr);
+}

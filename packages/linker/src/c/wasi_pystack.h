@@ -1,0 +1,17 @@
+/* Shared between the linker's generated tables (wasi_pystack_generated.c) and the runtime glue. */
+#ifndef WASI_PYSTACK_H
+#define WASI_PYSTACK_H
+#include <Python.h>
+#include <stddef.h>
+
+extern struct _inittab wasi_pystack_inittab[];
+extern const unsigned char wasi_pystack_bundle[];
+extern const size_t wasi_pystack_bundle_size;
+extern const char wasi_pystack_importer_source[];
+extern const char wasi_pystack_entry_module[];
+extern const char wasi_pystack_entry_function[];
+
+PyObject *PyInit__wasi_bundle(void);
+PyStatus wasi_pystack_initialize(PyConfig *config);
+void wasi_pystack_flush_std_streams(void);
+#endif

@@ -1,0 +1,7 @@
+export interface LinkExecutorOptions {
+  inputs: string[];
+  bundle: string;
+  kind?: 'command' | 'reactor';
+  outputPath: string;
+  strip?: boolean;
+}

@@ -1,0 +1,105 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  WasiPystackError,
+  readLock,
+  readManifest,
+  resolveToolchain,
+  runCommand,
+  timed,
+  type BuildManifest,
+  type Command,
+  type Toolchain,
+} from '@wasi-pystack/core';
+import { generateGlue } from './glue';
+import { wasmImports } from './wasm-imports';
+
+export { generateGlue, GENERATED_MARKER } from './glue';
+export { wasmExports, wasmImports, type WasmImport } from './wasm-imports';
+
+export const C_DIR = join(__dirname, 'c');
+/** Every module gets this much stack, placed first so an overflow traps instead of corrupting data. */
+export const STACK_SIZE = 16 * 1024 * 1024;
+export const ALLOWED_IMPORT_MODULE = 'wasi_snapshot_preview1';
+
+export type ModuleKind = 'command' | 'reactor';
+
+export interface LinkOptions {
+  workspaceRoot: string;
+  /** Step output folders with wasi-manifest.json; the first is python-wasi's. */
+  inputs: string[];
+  /** A stub-bundler output folder (bundle.bin, bundle_importer.py, bundle.json). */
+  bundle: string;
+  kind: ModuleKind;
+  /** The .wasm file to write. */
+  output: string;
+  /** Strip names and debug info (default true). */
+  strip?: boolean;
+}
+
+export interface LinkPlan {
+  glueSource: string;
+  workDir: string;
+  compile: Command[];
+  link: Command;
+}
+
+const RUNTIME_SOURCES = ['runtime.c'];
+const ENTRY_SOURCE: Record<ModuleKind, string> = { command: 'entry_command.c', reactor: 'entry_reactor.c' };
+
+/** Pure: turns options and manifests into the commands that compile the glue and link the module. */
+export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir: string })[], toolchain: Pick<Toolchain, 'cc'>): LinkPlan {
+  const workDir = `${options.output}.work`;
+  const bundleInfo = JSON.parse(readFileSync(join(options.bundle, 'bundle.json'), 'utf8'));
+  if (options.kind === 'reactor' && !bundleInfo.entry) {
+    throw new WasiPystackError(`a reactor needs an entry, and ${options.bundle} was bundled without a project`, 'bundle a project whose pyproject.toml sets [tool.wasi-pystack] entry, or build a command');
+  }
+  const glueSource = generateGlue({
+    modules: manifests.flatMap((m) => m.modules),
+    bundleFile: join(options.bundle, 'bundle.bin'),
+    importerFile: join(options.bundle, 'bundle_importer.py'),
+    entry: options.kind === 'reactor' ? bundleInfo.entry : undefined,
+  });
+  const includes = manifests.flatMap((m) => m.includeDirs).map((d) => `-I${d}`);
+  const cflags = ['-std=c23', '-O2', '-Wall', `-I${C_DIR}`, ...includes];
+  const sources = [join(workDir, 'wasi_pystack_generated.c'), ...RUNTIME_SOURCES.map((s) => join(C_DIR, s)), join(C_DIR, ENTRY_SOURCE[options.kind])];
+  const objects = sources.map((s) => join(workDir, s.split('/').pop()!.replace(/\.c$/, '.o')));
+  const compile = sources.map((src, i) => ({ argv: [toolchain.cc, ...cflags, '-c', src, '-o', objects[i]], cwd: workDir }));
+  const linkArgs = [
+    toolchain.cc,
+    ...(options.kind === 'reactor' ? ['-mexec-model=reactor'] : []),
+    '-o', `${options.output}.tmp`,
+    ...objects,
+    ...manifests.flatMap((m) => m.libraries),
+    ...[...new Set(manifests.flatMap((m) => m.linkArgs))],
+    `-Wl,-z,stack-size=${STACK_SIZE}`,
+    '-Wl,--stack-first',
+    ...(options.strip === false ? [] : ['-Wl,--strip-all']),
+  ];
+  return { glueSource, workDir, compile, link: { argv: linkArgs, cwd: workDir } };
+}
+
+/** Compiles the glue, links one module and checks it imports only WASI preview 1. */
+export async function link(options: LinkOptions): Promise<{ output: string; bytes: number }> {
+  const manifests = options.inputs.map((i) => readManifest(i));
+  const toolchain = await resolveToolchain(readLock(options.workspaceRoot));
+  const plan = planLink(options, manifests, toolchain);
+  rmSync(plan.workDir, { recursive: true, force: true });
+  mkdirSync(plan.workDir, { recursive: true });
+  mkdirSync(dirname(options.output), { recursive: true });
+  writeFileSync(join(plan.workDir, 'wasi_pystack_generated.c'), plan.glueSource);
+  const logFile = join(plan.workDir, 'link.log');
+  await timed(`linking ${options.output}`, async () => {
+    for (const cmd of plan.compile) await runCommand(cmd, { logFile });
+    await runCommand(plan.link, { logFile });
+  });
+  const tmp = `${options.output}.tmp`;
+  const foreign = wasmImports(tmp).filter((i) => i.module !== ALLOWED_IMPORT_MODULE);
+  if (foreign.length) {
+    rmSync(tmp);
+    throw new WasiPystackError(`the linked module imports from outside ${ALLOWED_IMPORT_MODULE}`, 'provide the missing symbols from a library in a manifest; never link with --allow-undefined', foreign.slice(0, 10).map((i) => `${i.module}.${i.name}`));
+  }
+  renameSync(tmp, options.output);
+  if (!process.env.WASI_PYSTACK_KEEP_WORK) rmSync(plan.workDir, { recursive: true, force: true });
+  return { output: options.output, bytes: statSync(options.output).size };
+}

@@ -1,0 +1,4 @@
+export interface CompileExecutorOptions {
+  outputPath?: string;
+  jobs?: number;
+}

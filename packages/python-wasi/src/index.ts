@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import {
+  cachedStep,
+  extractTarball,
+  fetchSource,
+  getSource,
+  log,
+  publishOutput,
+  readLock,
+  resolveToolchain,
+  runAll,
+  timed,
+  writeManifest,
+  type SourceLock,
+  type Toolchain,
+} from '@wasi-pystack/core';
+import { HOST_CONFIGURE_CACHE, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
+import { LIBRARIES, writeLibraryFiles } from './libraries';
+
+export { HOST_CONFIGURE_CACHE, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
+export { LIBRARIES, SQLITE_DEFINES, type LibraryRecipe } from './libraries';
+
+/** Bump when a recipe changes in a way the cache key would not otherwise see. */
+export const RECIPE_VERSION = 1;
+
+export interface PythonWasiOptions {
+  workspaceRoot: string;
+  /** Where the finished output is copied (the Nx target's output). */
+  outDir: string;
+  jobs?: number;
+}
+
+export interface PythonWasiResult {
+  outDir: string;
+  /** Native build Python, used by later steps (bundling, cross-compiling extensions). */
+  buildPython: string;
+  version: string;
+}
+
+const sourceKey = (lock: SourceLock, names: string[]) => names.map((n) => `${n}@${getSource(lock, n).sha256}`);
+
+/** The build machine's triple, from CPython's own config.guess (read straight out of the tarball). */
+function configGuess(cpythonTarball: string): string {
+  const script = execFileSync('tar', ['-xOf', cpythonTarball, '--wildcards', '*/config.guess'], { maxBuffer: 1 << 24 });
+  // Run with a clean environment: with CC pointing at the cross compiler it answers x86_64-pc-linux-gnux32.
+  return execFileSync('sh', ['-s'], { input: script, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }).trim();
+}
+
+/** Step 1: the wasm32 C libraries behind zlib, _bz2, _lzma, _decimal and _sqlite3, in one prefix. */
+async function buildLibraries(lock: SourceLock, toolchain: Toolchain, build: string, jobs: number) {
+  const names = LIBRARIES.map((l) => l.source);
+  return cachedStep({ step: 'wasm32-libraries', key: { v: RECIPE_VERSION, sources: sourceKey(lock, names), toolchain: toolchain.fingerprint } }, async (out, work, logFile) => {
+    for (const recipe of LIBRARIES) {
+      const entry = getSource(lock, recipe.source);
+      const src = extractTarball(await fetchSource(entry), join(work, recipe.source));
+      const ctx = { src, prefix: out, toolchain, build, jobs };
+      writeLibraryFiles(recipe, ctx, entry.version);
+      await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(recipe.plan(ctx), { logFile }));
+      if (!existsSync(join(out, recipe.archive))) throw new Error(`${recipe.source}: ${recipe.archive} was not installed`);
+    }
+  });
+}
+
+/** Step 2: the native build Python. */
+async function buildBuildPython(lock: SourceLock, jobs: number) {
+  return cachedStep({ step: 'build-python', key: { v: RECIPE_VERSION, sources: sourceKey(lock, ['cpython']) } }, async (out, work, logFile) => {
+    const src = extractTarball(await fetchSource(getSource(lock, 'cpython')), join(work, 'src'));
+    const buildDir = join(work, 'build');
+    mkdirSync(buildDir, { recursive: true });
+    // Installed into the temporary folder the cache renames: CPython finds its prefix from the
+    // executable's location, so the installation works from the final folder.
+    await timed('CPython build-python (native)', () => runAll(planBuildPython({ src, buildDir, installDir: out, jobs }), { logFile }));
+  });
+}
+
+/** Step 3: the wasm32-wasip1 host Python, collected into an output with a manifest. */
+async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: string, buildPython: string, libPrefix: string, jobs: number) {
+  const key = { v: RECIPE_VERSION, sources: sourceKey(lock, ['cpython', ...LIBRARIES.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE };
+  return cachedStep({ step: 'cpython-wasm32-wasip1', key }, async (out, work, logFile) => {
+    const cpython = getSource(lock, 'cpython');
+    const src = extractTarball(await fetchSource(cpython), join(work, 'src'));
+    const buildDir = join(work, 'build');
+    const destDir = join(work, 'dest');
+    mkdirSync(buildDir, { recursive: true });
+    await timed('CPython host (wasm32-wasip1)', () =>
+      runAll(planHostPython({ src, buildDir, destDir, buildPython, libPrefix, toolchain, build, jobs }), { logFile }),
+    );
+    collectHostOutput({ src, buildDir, destDir, libPrefix, out, version: cpython.version });
+  });
+}
+
+/** Lays out the host build's products and writes the manifest the bundler and linker read. */
+function collectHostOutput(p: { src: string; buildDir: string; destDir: string; libPrefix: string; out: string; version: string }) {
+  const [major, minor] = p.version.split('.');
+  const pyVer = `${major}.${minor}`;
+  cpSync(join(p.destDir, 'usr', 'local'), p.out, { recursive: true });
+  // The C libraries and the archives CPython builds beside libpython (HACL SHA-2, expat).
+  const libDir = join(p.out, 'lib', 'wasm32-wasip1');
+  mkdirSync(libDir, { recursive: true });
+  for (const f of readdirSync(join(p.libPrefix, 'lib')).filter((f) => f.endsWith('.a'))) copyFileSync(join(p.libPrefix, 'lib', f), join(libDir, f));
+  const moduleArchives = ['Modules/_hacl/libHacl_Hash_SHA2.a', 'Modules/expat/libexpat.a'].filter((a) => existsSync(join(p.buildDir, a)));
+  for (const a of moduleArchives) copyFileSync(join(p.buildDir, a), join(libDir, a.split('/').pop()!));
+  // The stdlib, plus the target's sysconfig data from the build tree.
+  const stdlib = join(p.out, 'lib', `python${pyVer}`);
+  cpSync(join(p.src, 'Lib'), stdlib, { recursive: true, filter: (s) => !/\/(__pycache__|test|idlelib|tkinter|turtledemo)$/.test(s) });
+  const pybuilddir = readFileSync(join(p.buildDir, 'pybuilddir.txt'), 'utf8').trim();
+  for (const f of readdirSync(join(p.buildDir, pybuilddir))) {
+    if (f.startsWith('_sysconfigdata') || f.startsWith('_sysconfig_vars')) copyFileSync(join(p.buildDir, pybuilddir, f), join(stdlib, f));
+  }
+  const libs = ['libz.a', 'libbz2.a', 'liblzma.a', 'libmpdec.a', 'libsqlite3.a', ...moduleArchives.map((a) => a.split('/').pop()!)];
+  writeManifest(p.out, {
+    name: 'cpython',
+    version: p.version,
+    libraries: [`lib/libpython${pyVer}.a`, ...libs.map((l) => `lib/wasm32-wasip1/${l}`)],
+    linkArgs: ['-ldl', '-lwasi-emulated-signal', '-lwasi-emulated-getpid', '-lwasi-emulated-process-clocks', '-lm'],
+    modules: [],
+    pythonRoots: [{ path: `lib/python${pyVer}`, exclude: STDLIB_EXCLUDES }],
+    includeDirs: [`include/python${pyVer}`],
+    facts: { pythonVersion: p.version, pyVersion: pyVer, stdlib: relative(p.out, stdlib) },
+  });
+}
+
+/**
+ * Builds CPython for wasm32-wasip1: the C libraries, the native build Python, then the host Python.
+ * Each phase is cached outside the clone; the result is copied to options.outDir.
+ */
+export async function buildPythonWasi(options: PythonWasiOptions): Promise<PythonWasiResult> {
+  const jobs = options.jobs ?? availableParallelism();
+  const lock = readLock(options.workspaceRoot);
+  const toolchain = await resolveToolchain(lock);
+  log(`toolchain: ${toolchain.kind} (${toolchain.binDir})`);
+  const build = configGuess(await fetchSource(getSource(lock, 'cpython')));
+  const libraries = await buildLibraries(lock, toolchain, build, jobs);
+  const buildPythonStep = await buildBuildPython(lock, jobs);
+  const version = getSource(lock, 'cpython').version;
+  const pyVer = version.split('.').slice(0, 2).join('.');
+  const buildPython = join(buildPythonStep.outDir, 'bin', `python${pyVer}`);
+  const host = await buildHostPython(lock, toolchain, build, buildPython, libraries.outDir, jobs);
+  publishOutput(host.outDir, options.outDir);
+  // The build Python stays in the cache (it is large); the published manifest points at it.
+  const manifestPath = join(options.outDir, 'wasi-manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  manifest.facts.buildPython = buildPython;
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  return { outDir: options.outDir, buildPython, version };
+}

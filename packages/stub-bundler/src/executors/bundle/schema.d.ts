@@ -1,0 +1,6 @@
+export interface BundleExecutorOptions {
+  inputs: string[];
+  project?: string;
+  stubs?: string[];
+  outputPath: string;
+}

@@ -1,0 +1,57 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SourceLock } from '@wasi-pystack/core';
+import { readProject } from './project';
+
+const lock: SourceLock = {
+  path: 'deps/sources.lock.json',
+  sources: { six: { name: 'six', version: '1.17.0', file: 'six-1.17.0-py2.py3-none-any.whl', sha256: 'a'.repeat(64), mirrors: ['pypi:six/x.whl'] } },
+};
+
+function project(pyproject: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'proj-'));
+  mkdirSync(join(dir, 'src', 'demo'), { recursive: true });
+  writeFileSync(join(dir, 'src', 'demo', '__init__.py'), 'def main():\n    return 0\n');
+  writeFileSync(join(dir, 'pyproject.toml'), pyproject);
+  return dir;
+}
+
+const valid = '[project]\nname = "demo"\ndependencies = ["six==1.17.0"]\n\n[tool.wasi-pystack]\nentry = "demo:main"\n';
+
+describe('readProject', () => {
+  it('reads name, entry, source folder and pinned dependencies', () => {
+    const dir = project(valid);
+    const p = readProject(dir, lock);
+    expect(p).toMatchObject({ name: 'demo', entry: { module: 'demo', function: 'main' }, sourceDir: join(dir, 'src') });
+    expect(p.dependencies.map((d) => d.name)).toEqual(['six']);
+  });
+
+  it('gives one clear error for invalid TOML', () => {
+    const dir = project('[project\nname = "demo"\n');
+    expect(() => readProject(dir, lock)).toThrowError(new RegExp(`^${join(dir, 'pyproject.toml')}: invalid TOML: .*\\nFix: correct the TOML syntax at the position given$`));
+  });
+
+  it('names the missing entry and how to add it', () => {
+    const dir = project('[project]\nname = "demo"\n');
+    expect(() => readProject(dir, lock)).toThrowError(
+      `${join(dir, 'pyproject.toml')}: [tool.wasi-pystack] entry is missing or not "module:function"\nFix: add entry = "<module>:main" under [tool.wasi-pystack]`,
+    );
+  });
+
+  it('rejects unpinned dependencies', () => {
+    const dir = project(valid.replace('six==1.17.0', 'six>=1'));
+    expect(() => readProject(dir, lock)).toThrowError(
+      `${join(dir, 'pyproject.toml')}: dependency "six>=1" is not pinned as "name==version"\nFix: pin every dependency exactly; the bundle is built from the lock file`,
+    );
+  });
+
+  it('rejects dependencies that the lock file does not pin', () => {
+    const dir = project(valid.replace('six==1.17.0', 'six==1.16.0'));
+    expect(() => readProject(dir, lock)).toThrowError(
+      `${join(dir, 'pyproject.toml')}: dependency six==1.16.0 has no pure-Python wheel pinned in deps/sources.lock.json\n` +
+        'Fix: add a "six" entry for its wheel (version 1.16.0, file, sha256, mirrors) to deps/sources.lock.json',
+    );
+  });
+});

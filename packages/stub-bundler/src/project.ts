@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { WasiPystackError, getSource, type SourceEntry, type SourceLock } from '@wasi-pystack/core';
+
+/** A user project as the bundler sees it, read from its pyproject.toml. */
+export interface PythonProject {
+  dir: string;
+  name: string;
+  /** "module:function" that a reactor's process() calls. */
+  entry: { module: string; function: string };
+  /** Folder holding the project's own modules. */
+  sourceDir: string;
+  /** Pinned pure-Python dependencies, resolved against the lock file. */
+  dependencies: SourceEntry[];
+}
+
+const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9.+!-]+)$/;
+
+function fail(file: string, problem: string, fix: string): never {
+  throw new WasiPystackError(`${file}: ${problem}`, fix);
+}
+
+export function readProject(dir: string, lock: SourceLock): PythonProject {
+  const file = join(dir, 'pyproject.toml');
+  if (!existsSync(file)) fail(file, 'file not found', 'create a pyproject.toml with [project] name and [tool.wasi-pystack] entry');
+  let doc: Record<string, any>;
+  try {
+    doc = parseToml(readFileSync(file, 'utf8')) as Record<string, any>;
+  } catch (e) {
+    const message = (e as Error).message.split('\n')[0];
+    fail(file, `invalid TOML: ${message}`, 'correct the TOML syntax at the position given');
+  }
+  const name = doc.project?.name;
+  if (typeof name !== 'string' || !name) fail(file, '[project] name is missing', 'add name = "<project>" under [project]');
+  const tool = doc.tool?.['wasi-pystack'] ?? {};
+  const entrySpec = tool.entry;
+  if (typeof entrySpec !== 'string' || !/^[\w.]+(:\w+)?$/.test(entrySpec)) {
+    fail(file, '[tool.wasi-pystack] entry is missing or not "module:function"', 'add entry = "<module>:main" under [tool.wasi-pystack]');
+  }
+  const [module, fn = 'main'] = entrySpec.split(':');
+  const sourceDir = join(dir, typeof tool.source === 'string' ? tool.source : existsSync(join(dir, 'src')) ? 'src' : '.');
+  if (!existsSync(sourceDir)) fail(file, `[tool.wasi-pystack] source folder ${sourceDir} does not exist`, 'point source at the folder that holds your package');
+  const deps = doc.project?.dependencies ?? [];
+  if (!Array.isArray(deps)) fail(file, '[project] dependencies must be a list', 'write dependencies = ["name==version", ...]');
+  const dependencies = deps.map((spec: unknown) => {
+    const m = typeof spec === 'string' ? PIN.exec(spec.trim()) : null;
+    if (!m) fail(file, `dependency ${JSON.stringify(spec)} is not pinned as "name==version"`, 'pin every dependency exactly; the bundle is built from the lock file');
+    const key = m[1].toLowerCase().replace(/[._]/g, '-');
+    const entry = lock.sources[key];
+    if (!entry || entry.version !== m[2] || !entry.file.endsWith('.whl')) {
+      fail(file, `dependency ${m[1]}==${m[2]} has no pure-Python wheel pinned in ${lock.path}`, `add a "${key}" entry for its wheel (version ${m[2]}, file, sha256, mirrors) to ${lock.path}`);
+    }
+    return getSource(lock, key);
+  });
+  return { dir, name, entry: { module, function: fn }, sourceDir, dependencies };
+}

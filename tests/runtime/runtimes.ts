@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..', '..');
+const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
+const VENV_PYTHON = join(cache, 'venv', 'bin', 'python');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** HOST::GUEST pairs. */
+  dirs?: [string, string][];
+  stdin?: string;
+  env?: Record<string, string>;
+}
+
+export interface Runtime {
+  name: 'wasmtime' | 'node';
+  run(module: string, args: string[], options?: RunOptions): RunResult;
+  /** WADUP-like host: one instance, process() once per input; parsed result lines. */
+  wadup(module: string, sandbox: string, inputs: string[]): { results: WadupResult[]; stdout: string; stderr: string; code: number | null };
+}
+
+export interface WadupResult {
+  input: string;
+  rc: number;
+  metadata: Record<string, string>;
+  subcontent: string[];
+}
+
+function runnerArgs(options: RunOptions = {}): string[] {
+  return [
+    ...(options.dirs ?? []).flatMap(([h, g]) => ['--dir', `${h}::${g}`]),
+    ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+  ];
+}
+
+function spawn(argv: string[], stdin?: string): RunResult {
+  const r = spawnSync(argv[0], argv.slice(1), { input: stdin ?? '', encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function parseWadup(r: RunResult) {
+  const results = r.stdout.split('\n').filter((l) => l.startsWith('WADUP ')).map((l) => JSON.parse(l.slice(6)) as WadupResult);
+  return { ...r, results };
+}
+
+export const wasmtime: Runtime = {
+  name: 'wasmtime',
+  run: (module, args, options) => spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), ...runnerArgs(options), module, ...args], options?.stdin),
+  wadup: (module, sandbox, inputs) => parseWadup(spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--wadup', sandbox, module, ...inputs])),
+};
+
+export const node: Runtime = {
+  name: 'node',
+  run: (module, args, options) => spawn([process.execPath, join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
+  wadup: (module, sandbox, inputs) => parseWadup(spawn([process.execPath, join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, module, ...inputs])),
+};
+
+export const RUNTIMES: Runtime[] = [wasmtime, node];
+
+export function requireModule(path: string): string {
+  const full = join(ROOT, path);
+  if (!existsSync(full)) throw new Error(`${path} is missing: build it first (npm test builds it; or npx nx run-many -t build)`);
+  return full;
+}

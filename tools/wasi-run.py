@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Runs a wasi-pystack module under wasmtime (the PyPI embedding API), the way the wasmtime CLI would.
+
+    wasi-run.py [--dir HOST::GUEST]... [--env NAME=VALUE]... MODULE [ARGS...]
+        Runs a command module (_start); exits with its exit code.
+    wasi-run.py --wadup SANDBOX INPUT... MODULE
+        Acts as a WADUP-like host on a reactor module: one instance, for each INPUT: copy it to
+        SANDBOX/data.bin, empty SANDBOX/metadata and SANDBOX/subcontent, call process(), and print
+        one JSON line {"input", "rc", "metadata": {name: text}, "subcontent": [names]}.
+        SANDBOX is the guest's "/" (and the only directory the module sees).
+
+Compiled modules are cached in <cache>/wasmtime (WASI_PYSTACK_CACHE), keyed by the module's sha256.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+import wasmtime
+
+
+def cache_dir():
+    root = os.environ.get("WASI_PYSTACK_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wasi-pystack")
+    return os.path.join(root, "wasmtime", wasmtime.__version__ if hasattr(wasmtime, "__version__") else "x")
+
+
+def load_module(engine, path):
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    cached = os.path.join(cache_dir(), digest + ".cwasm")
+    if os.path.exists(cached):
+        try:
+            return wasmtime.Module.deserialize_file(engine, cached)
+        except Exception:
+            os.remove(cached)
+    module = wasmtime.Module.from_file(engine, path)
+    os.makedirs(os.path.dirname(cached), exist_ok=True)
+    tmp = f"{cached}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(module.serialize())
+    os.replace(tmp, cached)
+    return module
+
+
+def instantiate(module_path, argv, dirs, env):
+    engine = wasmtime.Engine()
+    module = load_module(engine, module_path)
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    store = wasmtime.Store(engine)
+    wasi = wasmtime.WasiConfig()
+    wasi.argv = argv
+    wasi.env = [tuple(e.split("=", 1)) for e in env]
+    wasi.inherit_stdin()
+    wasi.inherit_stdout()
+    wasi.inherit_stderr()
+    for host, guest in dirs:
+        wasi.preopen_dir(host, guest)
+    store.set_wasi(wasi)
+    return store, linker.instantiate(store, module)
+
+
+def parse_dir(spec):
+    host, sep, guest = spec.partition("::")
+    return (host, guest if sep else host)
+
+
+def run_command(args):
+    store, instance = instantiate(args.module, [os.path.basename(args.module), *args.args], [parse_dir(d) for d in args.dir], args.env)
+    start = instance.exports(store)["_start"]
+    try:
+        start(store)
+    except wasmtime.ExitTrap as e:
+        return e.code
+    return 0
+
+
+def read_tree(folder):
+    out = {}
+    for dirpath, _, files in os.walk(folder):
+        for name in sorted(files):
+            full = os.path.join(dirpath, name)
+            with open(full, "rb") as f:
+                out[os.path.relpath(full, folder)] = f.read().decode("utf-8", "replace")
+    return out
+
+
+def run_wadup(args):
+    sandbox = args.wadup
+    os.makedirs(sandbox, exist_ok=True)
+    store, instance = instantiate(args.module, [os.path.basename(args.module)], [(sandbox, "/")], args.env)
+    exports = instance.exports(store)
+    exports["_initialize"](store)
+    process = exports["process"]
+    for item in args.args:
+        for sub in ("metadata", "subcontent"):
+            shutil.rmtree(os.path.join(sandbox, sub), ignore_errors=True)
+            os.makedirs(os.path.join(sandbox, sub))
+        shutil.copyfile(item, os.path.join(sandbox, "data.bin"))
+        rc = process(store)
+        sys.stdout.flush()
+        line = {
+            "input": item,
+            "rc": rc,
+            "metadata": read_tree(os.path.join(sandbox, "metadata")),
+            "subcontent": sorted(read_tree(os.path.join(sandbox, "subcontent"))),
+        }
+        print("WADUP " + json.dumps(line, sort_keys=True), flush=True)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dir", action="append", default=[], help="HOST::GUEST directory to preopen")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the guest")
+    parser.add_argument("--wadup", metavar="SANDBOX", help="act as a WADUP-like host; ARGS are the inputs")
+    parser.add_argument("module")
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    return run_wadup(args) if args.wadup else run_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
