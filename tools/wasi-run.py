@@ -10,6 +10,11 @@
         SANDBOX is the guest's "/" (and the only directory the module sees).
 
 Compiled modules are cached in <cache>/wasmtime (WASI_PYSTACK_CACHE), keyed by the module's sha256.
+
+Like CPython's own WASI driver (which runs wasmtime with max-wasm-stack=8 MiB), the guest gets a
+large *native* stack for its wasm frames: CPython on WASI allows 5000 levels of C recursion before
+RecursionError, far more than wasmtime's default 512 KiB holds. The guest runs on a thread with a
+64 MiB native stack and a 16 MiB wasm stack limit.
 """
 import argparse
 import hashlib
@@ -17,14 +22,20 @@ import json
 import os
 import shutil
 import sys
+import threading
 
 import wasmtime
+from wasmtime import _ffi
+
+MAX_WASM_STACK = 16 << 20
+THREAD_STACK = 64 << 20
 
 
 def cache_dir():
     root = os.environ.get("WASI_PYSTACK_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wasi-pystack")
-    return os.path.join(root, "wasmtime", wasmtime.__version__ if hasattr(wasmtime, "__version__") else "x")
+    from importlib.metadata import version
+    return os.path.join(root, "wasmtime", version("wasmtime"))
 
 
 def load_module(engine, path):
@@ -45,8 +56,17 @@ def load_module(engine, path):
     return module
 
 
+def make_engine():
+    config = wasmtime.Config()
+    # wasmtime refuses a max_wasm_stack above async_stack_size (2 MiB by default), which
+    # wasmtime-py has no setter for; the C API's is used directly.
+    _ffi.wasmtime_config_async_stack_size_set(config.ptr(), MAX_WASM_STACK + (1 << 20))
+    config.max_wasm_stack = MAX_WASM_STACK
+    return wasmtime.Engine(config)
+
+
 def instantiate(module_path, argv, dirs, env):
-    engine = wasmtime.Engine()
+    engine = make_engine()
     module = load_module(engine, module_path)
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
@@ -120,7 +140,21 @@ def main():
     parser.add_argument("module")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    return run_wadup(args) if args.wadup else run_command(args)
+    outcome = {}
+
+    def guest():
+        try:
+            outcome["code"] = run_wadup(args) if args.wadup else run_command(args)
+        except BaseException as e:  # reported on the main thread
+            outcome["error"] = e
+
+    threading.stack_size(THREAD_STACK)
+    thread = threading.Thread(target=guest, name="wasm-guest")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["code"]
 
 
 if __name__ == "__main__":

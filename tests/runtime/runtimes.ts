@@ -60,8 +60,8 @@ export const wasmtime: Runtime = {
 
 export const node: Runtime = {
   name: 'node',
-  run: (module, args, options) => spawn([process.execPath, join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
-  wadup: (module, sandbox, inputs) => parseWadup(spawn([process.execPath, join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, module, ...inputs])),
+  run: (module, args, options) => spawn([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
+  wadup: (module, sandbox, inputs) => parseWadup(spawn([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, module, ...inputs])),
 };
 
 export const RUNTIMES: Runtime[] = [wasmtime, node];

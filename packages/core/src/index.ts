@@ -10,3 +10,4 @@ export * from './step-cache';
 export * from './toolchain';
 export * from './workspace-output';
 export * from './extract';
+export * from './doctor';

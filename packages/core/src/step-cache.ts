@@ -46,8 +46,10 @@ export async function cachedStep(
   mkdirSync(workDir, { recursive: true });
   try {
     log(`${spec.step}: building (log: ${logFile})`);
+    const started = Date.now();
     await build(tmpOut, workDir, logFile);
-    writeFileSync(join(tmpOut, DONE_MARKER), JSON.stringify({ step: spec.step, key: spec.key, finished: new Date().toISOString() }, null, 2));
+    const seconds = (Date.now() - started) / 1000;
+    writeFileSync(join(tmpOut, DONE_MARKER), JSON.stringify({ step: spec.step, key: spec.key, seconds, finished: new Date().toISOString() }, null, 2));
     rmSync(outDir, { recursive: true, force: true });
     renameSync(tmpOut, outDir);
   } catch (e) {
@@ -59,6 +61,7 @@ export async function cachedStep(
   return { outDir, cached: false, logFile };
 }
 
-export function readStepKey(outDir: string): unknown {
-  return JSON.parse(readFileSync(join(outDir, DONE_MARKER), 'utf8')).key;
+/** What a finished step recorded: its key and how long its cold build took. */
+export function readStepRecord(outDir: string): { step: string; key: unknown; seconds?: number; finished: string } {
+  return JSON.parse(readFileSync(join(outDir, DONE_MARKER), 'utf8'));
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import {
@@ -23,8 +23,8 @@ import { LIBRARIES, writeLibraryFiles } from './libraries';
 export { HOST_CONFIGURE_CACHE, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
 export { LIBRARIES, SQLITE_DEFINES, type LibraryRecipe } from './libraries';
 
-/** Bump when a recipe changes in a way the cache key would not otherwise see. */
-export const RECIPE_VERSION = 1;
+/** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
+export const RECIPE_VERSIONS = { libraries: 2, buildPython: 1, host: 1 };
 
 export interface PythonWasiOptions {
   workspaceRoot: string;
@@ -52,7 +52,7 @@ function configGuess(cpythonTarball: string): string {
 /** Step 1: the wasm32 C libraries behind zlib, _bz2, _lzma, _decimal and _sqlite3, in one prefix. */
 async function buildLibraries(lock: SourceLock, toolchain: Toolchain, build: string, jobs: number) {
   const names = LIBRARIES.map((l) => l.source);
-  return cachedStep({ step: 'wasm32-libraries', key: { v: RECIPE_VERSION, sources: sourceKey(lock, names), toolchain: toolchain.fingerprint } }, async (out, work, logFile) => {
+  return cachedStep({ step: 'wasm32-libraries', key: { v: RECIPE_VERSIONS.libraries, sources: sourceKey(lock, names), toolchain: toolchain.fingerprint } }, async (out, work, logFile) => {
     for (const recipe of LIBRARIES) {
       const entry = getSource(lock, recipe.source);
       const src = extractTarball(await fetchSource(entry), join(work, recipe.source));
@@ -61,12 +61,27 @@ async function buildLibraries(lock: SourceLock, toolchain: Toolchain, build: str
       await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(recipe.plan(ctx), { logFile }));
       if (!existsSync(join(out, recipe.archive))) throw new Error(`${recipe.source}: ${recipe.archive} was not installed`);
     }
+    makePkgConfigRelocatable(join(out, 'lib', 'pkgconfig'), out);
   });
+}
+
+/**
+ * The prefix is built in a temporary folder and renamed into the cache, so .pc files must not name
+ * it: their prefix becomes relative to the .pc file itself (pkg-config's ${pcfiledir}).
+ * libtool's .la files (absolute paths, unused here) are removed.
+ */
+export function makePkgConfigRelocatable(pkgconfigDir: string, buildPrefix: string): void {
+  for (const f of readdirSync(pkgconfigDir).filter((f) => f.endsWith('.pc'))) {
+    const path = join(pkgconfigDir, f);
+    writeFileSync(path, readFileSync(path, 'utf8').split(buildPrefix).join('${pcfiledir}/../..'));
+  }
+  const libDir = join(pkgconfigDir, '..');
+  for (const f of readdirSync(libDir).filter((f) => f.endsWith('.la'))) rmSync(join(libDir, f));
 }
 
 /** Step 2: the native build Python. */
 async function buildBuildPython(lock: SourceLock, jobs: number) {
-  return cachedStep({ step: 'build-python', key: { v: RECIPE_VERSION, sources: sourceKey(lock, ['cpython']) } }, async (out, work, logFile) => {
+  return cachedStep({ step: 'build-python', key: { v: RECIPE_VERSIONS.buildPython, sources: sourceKey(lock, ['cpython']) } }, async (out, work, logFile) => {
     const src = extractTarball(await fetchSource(getSource(lock, 'cpython')), join(work, 'src'));
     const buildDir = join(work, 'build');
     mkdirSync(buildDir, { recursive: true });
@@ -78,7 +93,7 @@ async function buildBuildPython(lock: SourceLock, jobs: number) {
 
 /** Step 3: the wasm32-wasip1 host Python, collected into an output with a manifest. */
 async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: string, buildPython: string, libPrefix: string, jobs: number) {
-  const key = { v: RECIPE_VERSION, sources: sourceKey(lock, ['cpython', ...LIBRARIES.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE };
+  const key = { v: RECIPE_VERSIONS.host, libraries: libPrefix, sources: sourceKey(lock, ['cpython', ...LIBRARIES.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE };
   return cachedStep({ step: 'cpython-wasm32-wasip1', key }, async (out, work, logFile) => {
     const cpython = getSource(lock, 'cpython');
     const src = extractTarball(await fetchSource(cpython), join(work, 'src'));

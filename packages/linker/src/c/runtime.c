@@ -26,17 +26,33 @@ static struct PyModuleDef bundle_module = {
 
 PyObject *PyInit__wasi_bundle(void) { return PyModule_Create(&bundle_module); }
 
+/* Runs the importer's source as module _wasi_bundle_importer and calls its install().
+ * PyImport_ExecCodeModule cannot be used here: it needs importlib's external part, which the
+ * core phase does not have yet. */
 static int install_bundle_importer(void) {
   PyObject *code = Py_CompileString(wasi_pystack_importer_source, "<wasi-pystack bundle_importer.py>", Py_file_input);
   if (code == NULL) return -1;
-  PyObject *module = PyImport_ExecCodeModule("_wasi_bundle_importer", code);
+  PyObject *module = PyImport_AddModuleRef("_wasi_bundle_importer");
+  if (module == NULL) {
+    Py_DECREF(code);
+    return -1;
+  }
+  PyObject *globals = PyModule_GetDict(module); /* borrowed */
+  int rc = -1;
+  if (PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) == 0) {
+    PyObject *result = PyEval_EvalCode(code, globals, globals);
+    if (result != NULL) {
+      Py_DECREF(result);
+      PyObject *finder = PyObject_CallMethod(module, "install", NULL);
+      if (finder != NULL) {
+        Py_DECREF(finder);
+        rc = 0;
+      }
+    }
+  }
   Py_DECREF(code);
-  if (module == NULL) return -1;
-  PyObject *finder = PyObject_CallMethod(module, "install", NULL);
   Py_DECREF(module);
-  if (finder == NULL) return -1;
-  Py_DECREF(finder);
-  return 0;
+  return rc;
 }
 
 PyStatus wasi_pystack_initialize(PyConfig *config) {

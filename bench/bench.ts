@@ -1,0 +1,60 @@
+// Prints figures, asserts nothing: build times (cold from the step records, warm and Nx-cached now),
+// module sizes, and start-up time of `python.wasm -c pass` under wasmtime and Node against native python3.
+// Usage: npm run bench   (after npm run build / npm test)
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readStepRecord, stepsDir } from '@wasi-pystack/core';
+
+const ROOT = resolve(__dirname, '..');
+const VENV_PYTHON = join(stepsDir(), '..', 'venv', 'bin', 'python');
+
+function time(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr.slice(-2000)}`);
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (s: number) => `${s.toFixed(2)} s`;
+
+console.log('## Cold build phases (recorded when each step cache entry was built)');
+for (const step of existsSync(stepsDir()) ? readdirSync(stepsDir()) : []) {
+  for (const entry of readdirSync(join(stepsDir(), step))) {
+    const dir = join(stepsDir(), step, entry);
+    if (!statSync(dir).isDirectory() || entry.includes('.')) continue;
+    try {
+      const rec = readStepRecord(dir);
+      console.log(`${step.padEnd(24)} ${rec.seconds ? fmt(rec.seconds) : '?'}  (${rec.finished})`);
+    } catch {
+      /* not finished */
+    }
+  }
+}
+
+console.log('\n## Nx targets');
+const nx = [process.execPath, join(ROOT, 'node_modules', 'nx', 'bin', 'nx.js')];
+for (const target of ['python-wasi:build', 'hello:build']) {
+  const warm = time([...nx, 'run', target, '--skip-nx-cache']);
+  const cached = time([...nx, 'run', target]);
+  console.log(`${target.padEnd(24)} step cache warm, Nx skipped: ${fmt(warm)}   Nx cache hit: ${fmt(cached)}`);
+}
+
+console.log('\n## Module sizes');
+for (const m of ['dist/modules/python.wasm', 'test-projects/hello/dist/hello.wasm', 'dist/bundles/python/bundle.bin']) {
+  const p = join(ROOT, m);
+  if (existsSync(p)) console.log(`${m.padEnd(40)} ${(statSync(p).size / 1e6).toFixed(1)} MB`);
+}
+
+console.log('\n## Start-up: -c pass (median of 7, wall time incl. the runner)');
+const python = join(ROOT, 'dist/modules/python.wasm');
+const runs: [string, string[]][] = [
+  ['native python3', ['python3', '-c', 'pass']],
+  ['wasmtime (wasi-run.py)', [VENV_PYTHON, join(ROOT, 'tools/wasi-run.py'), python, '-c', 'pass']],
+  ['wasmtime runner alone', [VENV_PYTHON, '-c', 'import wasmtime']],
+  ['node:wasi (node-wasi-run.mjs)', [process.execPath, '--no-warnings', join(ROOT, 'tools/node-wasi-run.mjs'), python, '-c', 'pass']],
+  ['node alone', [process.execPath, '-e', '0']],
+];
+time(runs[1][1]); // compile once into the wasmtime cache
+for (const [name, argv] of runs) console.log(`${name.padEnd(32)} ${fmt(median(Array.from({ length: 7 }, () => time(argv))))}`);

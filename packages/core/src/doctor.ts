@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readLock } from './lock';
+import { cacheRoot } from './paths';
+import { resolveRegistries } from './registries';
+import { EMBEDDED_APT_PACKAGES, EMBEDDED_LLVM_BIN, missingHostPrograms } from './toolchain';
+
+export interface DoctorCheck {
+  what: string;
+  ok: boolean;
+  found: string;
+  fix?: string;
+}
+
+/** Everything the toolchain needs on this machine, each with what was found and how to fix it. */
+export function doctorChecks(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): DoctorCheck[] {
+  const checks: DoctorCheck[] = [];
+  const sdk = env.WASI_SDK_PATH;
+  if (sdk) {
+    const ok = existsSync(join(sdk, 'bin', 'clang')) && existsSync(join(sdk, 'share', 'wasi-sysroot'));
+    checks.push({ what: 'WASI toolchain', ok, found: `WASI_SDK_PATH=${sdk}`, fix: ok ? undefined : 'point WASI_SDK_PATH at an unpacked wasi-sdk, or unset it' });
+  } else {
+    const missing = missingHostPrograms();
+    checks.push({
+      what: 'WASI toolchain (embedded: Debian clang/lld/llvm 19 + pinned wasm32 packages)',
+      ok: missing.length === 0,
+      found: missing.length ? `missing ${missing.join(', ')}` : EMBEDDED_LLVM_BIN,
+      fix: missing.length ? `npm run setup (apt-get install ${EMBEDDED_APT_PACKAGES.join(' ')})` : undefined,
+    });
+  }
+  checks.push({ what: 'tclsh (SQLite amalgamation)', ok: existsSync('/usr/bin/tclsh'), found: existsSync('/usr/bin/tclsh') ? '/usr/bin/tclsh' : 'missing', fix: 'npm run setup (apt-get install tcl)' });
+  try {
+    const lock = readLock(workspaceRoot);
+    checks.push({ what: 'lock file', ok: true, found: `${Object.keys(lock.sources).length} sources in ${lock.path}` });
+  } catch (e) {
+    checks.push({ what: 'lock file', ok: false, found: (e as Error).message, fix: 'correct deps/sources.lock.json' });
+  }
+  const registries = resolveRegistries(env);
+  checks.push({ what: 'Debian mirror', ok: !!registries.debianMirror, found: registries.debianMirror ?? 'none in apt sources', fix: 'set WASI_PYSTACK_DEBIAN_MIRROR' });
+  const venv = join(cacheRoot(env), 'venv', 'bin', 'python');
+  checks.push({ what: 'wasmtime (Python package, for tests)', ok: existsSync(venv), found: existsSync(venv) ? venv : 'no venv', fix: 'npm run setup' });
+  checks.push({ what: 'cache', ok: true, found: cacheRoot(env) });
+  return checks;
+}
