@@ -34,7 +34,7 @@ for (const step of existsSync(stepsDir()) ? readdirSync(stepsDir()) : []) {
 }
 
 console.log('\n## Nx targets');
-const nx = [process.execPath, join(ROOT, 'node_modules', 'nx', 'bin', 'nx.js')];
+const nx = [process.execPath, join(ROOT, 'node_modules', 'nx', 'dist', 'bin', 'nx.js')];
 for (const target of ['python-wasi:build', 'hello:build']) {
   const warm = time([...nx, 'run', target, '--skip-nx-cache']);
   const cached = time([...nx, 'run', target]);

@@ -24,7 +24,7 @@ export { HOST_CONFIGURE_CACHE, STDLIB_EXCLUDES, planBuildPython, planHostPython 
 export { LIBRARIES, SQLITE_DEFINES, type LibraryRecipe } from './libraries';
 
 /** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
-export const RECIPE_VERSIONS = { libraries: 2, buildPython: 1, host: 1 };
+export const RECIPE_VERSIONS = { libraries: 2, buildPython: 1, host: 2 };
 
 export interface PythonWasiOptions {
   workspaceRoot: string;
@@ -111,6 +111,7 @@ async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: st
 function collectHostOutput(p: { src: string; buildDir: string; destDir: string; libPrefix: string; out: string; version: string }) {
   const [major, minor] = p.version.split('.');
   const pyVer = `${major}.${minor}`;
+  const configDir = `config-${pyVer}-wasm32-wasi`;
   cpSync(join(p.destDir, 'usr', 'local'), p.out, { recursive: true });
   // The C libraries and the archives CPython builds beside libpython (HACL SHA-2, expat).
   const libDir = join(p.out, 'lib', 'wasm32-wasip1');
@@ -129,10 +130,11 @@ function collectHostOutput(p: { src: string; buildDir: string; destDir: string; 
   writeManifest(p.out, {
     name: 'cpython',
     version: p.version,
-    libraries: [`lib/libpython${pyVer}.a`, ...libs.map((l) => `lib/wasm32-wasip1/${l}`)],
+    // A static build installs libpython only into its config folder.
+    libraries: [`lib/python${pyVer}/${configDir}/libpython${pyVer}.a`, ...libs.map((l) => `lib/wasm32-wasip1/${l}`)],
     linkArgs: ['-ldl', '-lwasi-emulated-signal', '-lwasi-emulated-getpid', '-lwasi-emulated-process-clocks', '-lm'],
     modules: [],
-    pythonRoots: [{ path: `lib/python${pyVer}`, exclude: STDLIB_EXCLUDES }],
+    pythonRoots: [{ path: `lib/python${pyVer}`, exclude: [...STDLIB_EXCLUDES, configDir] }],
     includeDirs: [`include/python${pyVer}`],
     facts: { pythonVersion: p.version, pyVersion: pyVer, stdlib: relative(p.out, stdlib) },
   });
