@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 export const WASMTIME_PY = 'wasmtime==50.0.1';
-const APT_PACKAGES = ['clang-19', 'lld-19', 'llvm-19', 'tcl'];
-const NEEDED_FILES = ['/usr/lib/llvm-19/bin/clang', '/usr/lib/llvm-19/bin/wasm-ld', '/usr/lib/llvm-19/bin/llvm-ar', '/usr/bin/tclsh'];
+// Build tools the recipes call (make, pkg-config, ninja, tclsh for SQLite's amalgamation) and, unless
+// WASI_SDK_PATH is set, Debian's LLVM 19 for the embedded toolchain.
+const APT_PACKAGES = ['make', 'pkgconf', 'ninja-build', 'tcl', 'xz-utils', 'clang-19', 'lld-19', 'llvm-19'];
+const NEEDED_FILES = ['/usr/bin/make', '/usr/bin/pkg-config', '/usr/bin/ninja', '/usr/bin/tclsh', '/usr/bin/xz', '/usr/lib/llvm-19/bin/clang', '/usr/lib/llvm-19/bin/wasm-ld', '/usr/lib/llvm-19/bin/llvm-ar'];
 
 const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
 const say = (m) => process.stderr.write(`[setup] ${m}\n`);
@@ -28,8 +30,8 @@ function npmDependencies() {
 }
 
 function debianPackages() {
-  const missing = NEEDED_FILES.filter((f) => !existsSync(f));
-  if (process.env.WASI_SDK_PATH) return;
+  const llvm = (f) => f.startsWith('/usr/lib/llvm-19');
+  const missing = NEEDED_FILES.filter((f) => !existsSync(f) && !(process.env.WASI_SDK_PATH && llvm(f)));
   if (!missing.length) return;
   if (process.getuid && process.getuid() !== 0) {
     throw new Error(`missing ${missing.join(', ')}; run as root: apt-get install -y ${APT_PACKAGES.join(' ')} (or set WASI_SDK_PATH)`);
