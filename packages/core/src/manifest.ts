@@ -39,6 +39,10 @@ export interface BuildManifest {
   includeDirs: string[];
   /** Step-specific facts (for cpython: version, abiflags, build-python, sysconfig data ...). */
   facts: Record<string, string>;
+  /** Runtime support the linker must add: 'c++' links libc++/libc++abi and the throw handler. */
+  needs?: 'c++'[];
+  /** How symbol collisions between extension modules were resolved (see core/src/cross/collisions.ts). */
+  collisions?: { dropped: Record<string, string[]>; renamed: Record<string, string[]> };
 }
 
 export function writeManifest(dir: string, manifest: Omit<BuildManifest, 'format'>): string {

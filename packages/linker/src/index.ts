@@ -48,7 +48,7 @@ const RUNTIME_SOURCES = ['runtime.c'];
 const ENTRY_SOURCE: Record<ModuleKind, string> = { command: 'entry_command.c', reactor: 'entry_reactor.c' };
 
 /** Pure: turns options and manifests into the commands that compile the glue and link the module. */
-export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir: string })[], toolchain: Pick<Toolchain, 'cc'>): LinkPlan {
+export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir: string })[], toolchain: Pick<Toolchain, 'cc' | 'cxx'>): LinkPlan {
   const workDir = `${options.output}.work`;
   const bundleInfo = JSON.parse(readFileSync(join(options.bundle, 'bundle.json'), 'utf8'));
   if (options.kind === 'reactor' && !bundleInfo.entry) {
@@ -62,11 +62,18 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
   });
   const includes = manifests.flatMap((m) => m.includeDirs).map((d) => `-I${d}`);
   const cflags = ['-std=c23', '-O2', '-Wall', `-I${C_DIR}`, ...includes];
-  const sources = [join(workDir, 'wasi_pystack_generated.c'), ...RUNTIME_SOURCES.map((s) => join(C_DIR, s)), join(C_DIR, ENTRY_SOURCE[options.kind])];
+  const needsCxx = manifests.some((m) => m.needs?.includes('c++'));
+  const sources = [
+    join(workDir, 'wasi_pystack_generated.c'),
+    ...RUNTIME_SOURCES.map((s) => join(C_DIR, s)),
+    join(C_DIR, ENTRY_SOURCE[options.kind]),
+    ...(needsCxx ? [join(C_DIR, 'cxx_throw.c')] : []),
+  ];
   const objects = sources.map((s) => join(workDir, s.split('/').pop()!.replace(/\.c$/, '.o')));
   const compile = sources.map((src, i) => ({ argv: [toolchain.cc, ...cflags, '-c', src, '-o', objects[i]], cwd: workDir }));
   const linkArgs = [
-    toolchain.cc,
+    // The C++ driver adds libc++ and libc++abi when any input needs them.
+    needsCxx ? toolchain.cxx : toolchain.cc,
     ...(options.kind === 'reactor' ? ['-mexec-model=reactor'] : []),
     '-o', `${options.output}.tmp`,
     ...objects,

@@ -19,7 +19,7 @@ function fixture(entry?: { module: string; function: string }) {
 describe('planLink', () => {
   it('links with a 16 MiB stack placed first, stripped, and never hides undefined symbols', () => {
     const { bundle, manifest } = fixture();
-    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/dist/python.wasm' }, [manifest], { cc: 'cc' });
+    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/dist/python.wasm' }, [manifest], { cc: 'cc', cxx: 'c++' });
     const argv = plan.link.argv;
     expect(STACK_SIZE).toBe(16777216);
     expect(argv).toContain('-Wl,-z,stack-size=16777216');
@@ -30,13 +30,20 @@ describe('planLink', () => {
     expect(argv).toEqual(expect.arrayContaining(['/py/lib/libpython3.13.a', '/py/lib/libz.a', '-lm', '-lwasi-emulated-signal']));
   });
 
+  it('links with the C++ driver and the throw handler when a manifest needs C++', () => {
+    const { bundle, manifest } = fixture();
+    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/p.wasm' }, [manifest, { ...manifest, name: 'numpy', needs: ['c++'] }], { cc: 'cc', cxx: 'c++' });
+    expect(plan.link.argv[0]).toBe('c++');
+    expect(plan.compile.some((c) => c.argv.some((a) => a.endsWith('cxx_throw.c')))).toBe(true);
+  });
+
   it('builds reactors with the reactor exec model and requires an entry', () => {
     const withEntry = fixture({ module: 'hello', function: 'main' });
-    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc' });
+    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
     expect(plan.link.argv).toContain('-mexec-model=reactor');
     expect(plan.compile.some((c) => c.argv.some((a) => a.endsWith('entry_reactor.c')))).toBe(true);
     const noEntry = fixture();
-    expect(() => planLink({ workspaceRoot: '/ws', inputs: [], bundle: noEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [noEntry.manifest], { cc: 'cc' })).toThrowError(
+    expect(() => planLink({ workspaceRoot: '/ws', inputs: [], bundle: noEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [noEntry.manifest], { cc: 'cc', cxx: 'c++' })).toThrowError(
       `a reactor needs an entry, and ${noEntry.bundle} was bundled without a project\nFix: bundle a project whose pyproject.toml sets [tool.wasi-pystack] entry, or build a command`,
     );
   });

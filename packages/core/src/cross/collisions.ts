@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WasiPystackError } from '../errors';
+import type { ExtensionModule } from './extensions';
+import { shellSplit } from './shell-split';
+
+/**
+ * Shared libraries keep each extension's globals private; one static module does not. When two
+ * units (extension modules, or the static helper libraries they link) define the same global:
+ *  - if both objects come from the same source compiled the same way (NumPy compiles lapack_lite's
+ *    f2c sources into lapack_lite and _umath_linalg), the later copy is dropped: one is enough;
+ *  - otherwise the copies differ (NumPy's mtrand compiles distributions.c with NP_RANDOM_LEGACY,
+ *    where RAND_INT_TYPE is `long`, 32 bits on wasm32, against npyrandom's int64_t), and the later
+ *    module's copies are renamed: all its objects are compiled again with a generated header that
+ *    #defines each such symbol to "<module>__<symbol>", so its own calls reach its own copy.
+ * A static library is never renamed (several modules link it); a clash between two libraries fails.
+ */
+export interface CompiledObject {
+  /** Relative to the build dir. */
+  path: string;
+  /** The compile command, as ninja runs it. */
+  command: string[];
+}
+
+export interface CollisionPlan {
+  /** Objects dropped because an identical one is kept elsewhere: module -> objects. */
+  dropped: Map<string, string[]>;
+  /** Module -> symbols it must rename. */
+  renames: Map<string, string[]>;
+}
+
+/**
+ * Compile command without what differs only by target: outputs, dependency files, the target's
+ * private include dir. A source generated into the target's private dir (Cython's .c) keeps its
+ * path inside that dir, so two modules' generated sources never look alike.
+ */
+export function normalizeCompileCommand(argv: string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-o' || a === '-MQ' || a === '-MF' || a === '-MT') i++;
+    else if (a === '-MD' || a === '-MMD') continue;
+    else if (/^-I.*\.p$/.test(a)) continue;
+    else out.push(a.replace(/^.*?\.p\//, '<private>/'));
+  }
+  return out.join('\0');
+}
+
+export interface Unit {
+  name: string;
+  kind: 'library' | 'module';
+  objects: CompiledObject[];
+  /** Global symbols each object defines. */
+  symbols: Map<string, Set<string>>;
+}
+
+/** Pure: decides what to drop and what to rename. Libraries come first in `units`. */
+export function planCollisions(units: Unit[]): CollisionPlan {
+  const dropped = new Map<string, string[]>();
+  const kept: { unit: Unit; object: CompiledObject; key: string }[] = [];
+  for (const unit of units) {
+    for (const object of unit.objects) {
+      const key = normalizeCompileCommand(object.command);
+      if (unit.kind === 'module' && kept.some((k) => k.key === key && k.unit !== unit)) {
+        dropped.set(unit.name, [...(dropped.get(unit.name) ?? []), object.path]);
+      } else kept.push({ unit, object, key });
+    }
+  }
+  const definedBy = new Map<string, Unit>();
+  const renames = new Map<string, string[]>();
+  const clashes: string[] = [];
+  for (const { unit, object } of kept) {
+    for (const sym of unit.symbols.get(object.path) ?? []) {
+      const first = definedBy.get(sym);
+      if (!first) definedBy.set(sym, unit);
+      else if (first !== unit) {
+        if (unit.kind === 'library') clashes.push(`${sym}: ${first.name} and ${unit.name}`);
+        else renames.set(unit.name, [...(renames.get(unit.name) ?? []), sym]);
+      }
+    }
+  }
+  if (clashes.length) {
+    throw new WasiPystackError(`${clashes.length} symbol(s) are defined by two static libraries`, 'rename them in one library (see packages/core/src/cross/collisions.ts)', clashes.slice(0, 10));
+  }
+  return { dropped, renames };
+}
+
+/** Strong global definitions of an object. Weak ones (C++ inline functions, templates) may repeat. */
+export function definedSymbols(nm: string, object: string, cwd: string): Set<string> {
+  const out = execFileSync(nm, ['--defined-only', '--extern-only', '--format=posix', object], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Set(
+    out
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(([name, type]) => name && type && !/^[WwVv]$/.test(type))
+      .map(([name]) => name),
+  );
+}
+
+/** The compile command ninja runs for an object. */
+export function compileCommand(ninja: string, buildDir: string, object: string): string[] {
+  const lines = execFileSync(ninja, ['-t', 'commands', object], { cwd: buildDir, encoding: 'utf8' }).trim().split('\n');
+  return shellSplit(lines[lines.length - 1]);
+}
+
+export const renamePrefix = (module: string) => `${module.replace(/\W/g, '_')}__`;
+
+/** Compiles a module's objects again with a header that renames `symbols`; returns the new objects. */
+export function recompileWithRenames(module: ExtensionModule, symbols: string[], buildDir: string, ninja: string, headerDir: string): string[] {
+  mkdirSync(headerDir, { recursive: true });
+  const header = join(headerDir, `${module.name}.renames.h`);
+  const prefix = renamePrefix(module.name);
+  writeFileSync(header, [`/* generated by @wasi-pystack/core: ${module.name}'s own copies of symbols other units define too */`, ...symbols.sort().map((s) => `#define ${s} ${prefix}${s}`), ''].join('\n'));
+  return module.objects.map((object) => {
+    const renamed = object.replace(/\.o$/, '.renamed.o');
+    const next: string[] = [];
+    const argv = compileCommand(ninja, buildDir, object);
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === '-o') next.push('-o', renamed, '-include', header), i++;
+      else if (argv[i] === '-MQ' || argv[i] === '-MF' || argv[i] === '-MT') i++;
+      else if (argv[i] !== '-MD' && argv[i] !== '-MMD') next.push(argv[i]);
+    }
+    execFileSync(next[0], next.slice(1), { cwd: buildDir, stdio: ['ignore', 'ignore', 'pipe'] });
+    return renamed;
+  });
+}

@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { WasiPystackError } from '../errors';
+import { runCommand } from '../run';
+import type { BuiltinModule } from '../manifest';
+import { compileCommand, definedSymbols, planCollisions, recompileWithRenames, type Unit } from './collisions';
+import { listExtensionModules, type ExtensionModule } from './extensions';
+import { shellSplit } from './shell-split';
+
+export interface StaticExtensionsInput {
+  buildDir: string;
+  meson: string[];
+  ninja: string;
+  ar: string;
+  nm: string;
+  /** Which modules to build (e.g. leave out test helpers). */
+  include: (moduleName: string) => boolean;
+  /** Archives go to outDir/lib. */
+  outDir: string;
+  env?: Record<string, string>;
+  logFile: string;
+  log?: (message: string) => void;
+}
+
+export interface StaticExtensions {
+  modules: BuiltinModule[];
+  /** Archives relative to outDir: one per module, then the static helper libraries. */
+  libraries: string[];
+  linkArgs: string[];
+  /** What collision handling did, for the build log and the manifest. */
+  dropped: Record<string, string[]>;
+  renamed: Record<string, string[]>;
+}
+
+const mangle = (path: string) => path.replace(/^\.\//, '').replace(/[^\w.-]+/g, '_');
+
+/** Member objects of a static library target (meson makes them thin archives: never copy those). */
+function libraryMembers(ninja: string, buildDir: string, lib: string): string[] {
+  const lines = execFileSync(ninja, ['-t', 'commands', lib], { cwd: buildDir, encoding: 'utf8' }).trim().split('\n');
+  const last = lines[lines.length - 1].split('&&').pop()!;
+  return shellSplit(last).filter((a) => a.endsWith('.o'));
+}
+
+/**
+ * Builds the objects of every included extension module and of the static libraries they link,
+ * resolves symbol collisions (collisions.ts), and writes regular (not thin) archives.
+ */
+export async function buildStaticExtensions(input: StaticExtensionsInput): Promise<StaticExtensions> {
+  const say = input.log ?? (() => {});
+  const modules = listExtensionModules(input).filter((m) => input.include(m.name));
+  const libs = [...new Set(modules.flatMap((m) => m.archives))];
+  const libMembers = new Map(libs.map((l) => [l, libraryMembers(input.ninja, input.buildDir, l)]));
+  const allObjects = [...new Set([...modules.flatMap((m) => m.objects), ...[...libMembers.values()].flat()])];
+  say(`compiling ${allObjects.length} objects for ${modules.length} extension modules`);
+  await runCommand({ argv: [input.ninja, ...allObjects], cwd: input.buildDir, env: input.env }, { logFile: input.logFile });
+
+  const unit = (name: string, kind: Unit['kind'], objects: string[]): Unit => ({
+    name,
+    kind,
+    objects: objects.map((path) => ({ path, command: compileCommand(input.ninja, input.buildDir, path) })),
+    symbols: new Map(objects.map((o) => [o, definedSymbols(input.nm, o, input.buildDir)])),
+  });
+  const units = [...libs.map((l) => unit(l, 'library', libMembers.get(l)!)), ...modules.map((m) => unit(m.name, 'module', m.objects))];
+  const plan = planCollisions(units);
+
+  const libDir = join(input.outDir, 'lib');
+  mkdirSync(libDir, { recursive: true });
+  const archive = (rel: string, objects: string[]) => execFileSync(input.ar, ['rcs', join(input.outDir, rel), ...objects], { cwd: input.buildDir });
+  const libraries: string[] = [];
+  for (const m of modules) {
+    const dropped = new Set(plan.dropped.get(m.name) ?? []);
+    const kept: ExtensionModule = { ...m, objects: m.objects.filter((o) => !dropped.has(o)) };
+    const renames = plan.renames.get(m.name);
+    const objects = renames ? recompileWithRenames(kept, renames, input.buildDir, input.ninja, join(input.buildDir, 'wasi-pystack-renames')) : kept.objects;
+    if (renames) say(`${m.name}: renamed its own copies of ${renames.length} symbols also defined elsewhere`);
+    const rel = `lib/lib${mangle(m.name)}.a`;
+    archive(rel, objects);
+    libraries.push(rel);
+  }
+  for (const l of libs) {
+    const rel = `lib/${mangle(l)}`;
+    archive(rel, libMembers.get(l)!);
+    libraries.push(rel);
+  }
+  const initSymbols = new Set<string>();
+  for (const m of modules) {
+    if (initSymbols.has(m.initSymbol)) throw new WasiPystackError(`two extension modules define ${m.initSymbol}`, 'give them unique init symbols (the cython-patcher does this for Cython modules)');
+    initSymbols.add(m.initSymbol);
+  }
+  return {
+    modules: modules.map(({ name, initSymbol }) => ({ name, initSymbol })),
+    libraries,
+    linkArgs: [...new Set(modules.flatMap((m) => m.libs))],
+    dropped: Object.fromEntries(plan.dropped),
+    renamed: Object.fromEntries(plan.renames),
+  };
+}

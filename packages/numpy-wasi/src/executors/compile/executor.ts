@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { reportFailure } from '@wasi-pystack/core';
+import { buildNumpyWasi, type NumpyWasiOptions } from '../../index';
+import type { CompileExecutorOptions } from './schema';
+
+export function normalizeOptions(options: CompileExecutorOptions, workspaceRoot: string): NumpyWasiOptions {
+  return {
+    workspaceRoot,
+    pythonWasi: join(workspaceRoot, options.pythonWasi ?? 'dist/python-wasi'),
+    outDir: join(workspaceRoot, options.outputPath ?? 'dist/numpy-wasi'),
+    jobs: options.jobs,
+  };
+}
+
+export default async function compileExecutor(options: CompileExecutorOptions, context: ExecutorContext) {
+  try {
+    await buildNumpyWasi(normalizeOptions(options, context.root));
+    return { success: true };
+  } catch (e) {
+    reportFailure(e);
+    return { success: false };
+  }
+}

@@ -1,0 +1,5 @@
+export interface CompileExecutorOptions {
+  pythonWasi?: string;
+  outputPath?: string;
+  jobs?: number;
+}
