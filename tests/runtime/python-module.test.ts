@@ -86,6 +86,14 @@ describe.each(RUNTIMES)('python.wasm under $name', (runtime) => {
     expect(r.code).toBe(7);
   });
 
+  it('adds PYTHONPATH to the module search path, as python does', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'mylib.py'), 'VALUE = 42\n');
+    const r = runtime.run(PYTHON, ['-c', 'import mylib; print(mylib.VALUE, mylib.__file__)'], { dirs: [[dir, '/lib2']], env: { PYTHONPATH: '/lib2' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('42 /lib2/mylib.py');
+  });
+
   it('runs -m with stdin', () => {
     const r = runtime.run(PYTHON, ['-m', 'json.tool', '--sort-keys'], { stdin: '{"b": 1, "a": [1, 2]}' });
     expect(r.stderr).toBe('');

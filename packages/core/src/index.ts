@@ -17,3 +17,4 @@ export * from './cross/shell-split';
 export * from './cross/target-python';
 export * from './cross/collisions';
 export * from './cross/static-extensions';
+export * from './patches';

@@ -61,7 +61,7 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
     entry: options.kind === 'reactor' ? bundleInfo.entry : undefined,
   });
   const includes = manifests.flatMap((m) => m.includeDirs).map((d) => `-I${d}`);
-  const cflags = ['-std=c23', '-O2', '-Wall', `-I${C_DIR}`, ...includes];
+  const cflags = ['-std=gnu23', '-O2', '-Wall', `-I${C_DIR}`, ...includes];
   const needsCxx = manifests.some((m) => m.needs?.includes('c++'));
   const sources = [
     join(workDir, 'wasi_pystack_generated.c'),

@@ -21,11 +21,16 @@ import {
   writeManifest,
   writeTargetPython,
   assertOnlyTargetPythonHeaders,
+  applyPatches,
+  patchesKey,
   type Command,
 } from '@wasi-pystack/core';
 
 /** Bump when the recipe changes in a way the cache key would not otherwise see. */
 export const RECIPE_VERSION = 3;
+
+/** Patches to NumPy's source, each with its reason (packages/numpy-wasi/patches). */
+export const PATCHES_DIR = join(__dirname, '..', 'patches');
 
 /** Extension modules that exist only for NumPy's own tests; built into a separate manifest. */
 export const TEST_HELPER_MODULES = [
@@ -88,9 +93,11 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
     toolchain: toolchain.fingerprint,
     python: stepKey(readFileSync(join(options.pythonWasi, '.step-complete.json'), 'utf8')),
     options: NUMPY_MESON_OPTIONS,
+    patches: patchesKey(PATCHES_DIR),
   };
   const step = await cachedStep({ step: 'numpy-wasm32-wasip1', key }, async (out, work, logFile) => {
     const src = extractTarball(await fetchSource(numpy), join(work, 'src'));
+    await applyPatches(src, PATCHES_DIR, logFile);
     const build = join(work, 'build');
     // Build tools run on the build machine: Cython (pinned wheel) in a venv of the build Python.
     const venv = join(work, 'venv');

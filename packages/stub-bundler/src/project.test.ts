@@ -33,11 +33,15 @@ describe('readProject', () => {
     expect(() => readProject(dir, lock)).toThrowError(new RegExp(`^${join(dir, 'pyproject.toml')}: invalid TOML: .*\\nFix: correct the TOML syntax at the position given$`));
   });
 
-  it('names the missing entry and how to add it', () => {
-    const dir = project('[project]\nname = "demo"\n');
+  it('names a malformed entry and how to write it', () => {
+    const dir = project('[project]\nname = "demo"\n[tool.wasi-pystack]\nentry = "demo main"\n');
     expect(() => readProject(dir, lock)).toThrowError(
-      `${join(dir, 'pyproject.toml')}: [tool.wasi-pystack] entry is missing or not "module:function"\nFix: add entry = "<module>:main" under [tool.wasi-pystack]`,
+      `${join(dir, 'pyproject.toml')}: [tool.wasi-pystack] entry is not "module:function"\nFix: write entry = "<module>:main" under [tool.wasi-pystack]`,
     );
+  });
+
+  it('needs no entry for command modules', () => {
+    expect(readProject(project('[project]\nname = "demo"\n'), lock).entry).toBeUndefined();
   });
 
   it('rejects unpinned dependencies', () => {

@@ -7,8 +7,8 @@ import { WasiPystackError, getSource, type SourceEntry, type SourceLock } from '
 export interface PythonProject {
   dir: string;
   name: string;
-  /** "module:function" that a reactor's process() calls. */
-  entry: { module: string; function: string };
+  /** "module:function" that a reactor's process() calls (command modules need none). */
+  entry?: { module: string; function: string };
   /** Folder holding the project's own modules. */
   sourceDir: string;
   /** Pinned pure-Python dependencies, resolved against the lock file. */
@@ -35,10 +35,10 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
   if (typeof name !== 'string' || !name) fail(file, '[project] name is missing', 'add name = "<project>" under [project]');
   const tool = doc.tool?.['wasi-pystack'] ?? {};
   const entrySpec = tool.entry;
-  if (typeof entrySpec !== 'string' || !/^[\w.]+(:\w+)?$/.test(entrySpec)) {
-    fail(file, '[tool.wasi-pystack] entry is missing or not "module:function"', 'add entry = "<module>:main" under [tool.wasi-pystack]');
+  if (entrySpec !== undefined && (typeof entrySpec !== 'string' || !/^[\w.]+(:\w+)?$/.test(entrySpec))) {
+    fail(file, '[tool.wasi-pystack] entry is not "module:function"', 'write entry = "<module>:main" under [tool.wasi-pystack]');
   }
-  const [module, fn = 'main'] = entrySpec.split(':');
+  const entry = entrySpec === undefined ? undefined : { module: entrySpec.split(':')[0], function: entrySpec.split(':')[1] ?? 'main' };
   const sourceDir = join(dir, typeof tool.source === 'string' ? tool.source : existsSync(join(dir, 'src')) ? 'src' : '.');
   if (!existsSync(sourceDir)) fail(file, `[tool.wasi-pystack] source folder ${sourceDir} does not exist`, 'point source at the folder that holds your package');
   const deps = doc.project?.dependencies ?? [];
@@ -53,5 +53,5 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
     }
     return getSource(lock, key);
   });
-  return { dir, name, entry: { module, function: fn }, sourceDir, dependencies };
+  return { dir, name, entry, sourceDir, dependencies };
 }

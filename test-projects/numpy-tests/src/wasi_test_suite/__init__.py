@@ -1,0 +1,89 @@
+"""Runs a package's pytest suite inside a WebAssembly module and records every outcome.
+
+    python -m wasi_test_suite --results /out/results.jsonl --skips /suite/skips.txt [--deselect ID]... DIR...
+
+Each finished test appends one JSON line to the results file as soon as it is known, and the test
+about to run is written to <results>.current first, so a host can tell which test took the whole
+instance down (a trap ends the process) and run again without it.
+Skip list lines: "<nodeid glob>  # <WASI reason>"; matching tests are skipped with that reason.
+"""
+import argparse
+import fnmatch
+import json
+import sys
+
+import pytest
+
+
+def read_skips(path):
+    skips = []
+    if not path:
+        return skips
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            pattern, _, reason = line.partition("#")
+            skips.append((pattern.strip(), reason.strip() or "not supported on WASI"))
+    return skips
+
+
+class Recorder:
+    def __init__(self, results_path, skips):
+        self.out = open(results_path, "a", buffering=1)
+        self.current = results_path + ".current"
+        self.skips = skips
+
+    def pytest_collection_modifyitems(self, config, items):
+        for item in items:
+            for pattern, reason in self.skips:
+                if fnmatch.fnmatchcase(item.nodeid, pattern):
+                    item.add_marker(pytest.mark.skip(reason=f"WASI skip list: {reason}"))
+                    break
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        with open(self.current, "w") as f:
+            f.write(nodeid)
+
+    def pytest_runtest_logreport(self, report):
+        outcome = None
+        if report.when == "setup" and report.failed:
+            outcome = "error"
+        elif report.when == "setup" and report.skipped:
+            outcome = "skipped"
+        elif report.when == "call":
+            if hasattr(report, "wasxfail"):
+                outcome = "xfailed" if report.skipped else "xpassed"
+            else:
+                outcome = report.outcome
+        elif report.when == "teardown" and report.failed:
+            outcome = "error"
+        if outcome is None:
+            return
+        line = {"id": report.nodeid, "outcome": outcome}
+        if outcome in ("failed", "error"):
+            text = str(report.longrepr)
+            line["message"] = text.strip().splitlines()[-1][:300] if text.strip() else ""
+        elif outcome == "skipped" and isinstance(report.longrepr, tuple):
+            line["message"] = str(report.longrepr[2])[:200]
+        self.out.write(json.dumps(line) + "\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--skips")
+    parser.add_argument("--deselect", action="append", default=[])
+    parser.add_argument("paths", nargs="+")
+    args, extra = parser.parse_known_args(argv)
+    recorder = Recorder(args.results, read_skips(args.skips))
+    pytest_args = ["-q", "-p", "no:cacheprovider", "-o", "addopts=", "--tb=line", "-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
+    for nodeid in args.deselect:
+        pytest_args += ["--deselect", nodeid]
+    code = pytest.main(pytest_args + extra + args.paths, plugins=[recorder])
+    return 0 if code in (0, 1) else int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { wasmImports } from '@wasi-pystack/linker';
+import { differences } from './compare';
+import { ROOT, RUNTIMES, requireModule } from './runtimes';
+
+const MODULE = requireModule('dist/modules/python-numpy.wasm');
+const CASES = join(ROOT, 'tests', 'runtime', 'cases');
+const EXPECTED = JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'numpy-2.4.0.json'), 'utf8'));
+
+describe('python-numpy.wasm as a file', () => {
+  it('imports only wasi_snapshot_preview1', () => {
+    expect([...new Set(wasmImports(MODULE).map((i) => i.module))]).toEqual(['wasi_snapshot_preview1']);
+  });
+});
+
+describe.each(RUNTIMES)('NumPy under $name', (runtime) => {
+  const work = mkdtempSync(join(tmpdir(), `numpy-${runtime.name}-`));
+  const r = runtime.run(MODULE, ['/cases/numpy_cases.py', '/work'], { dirs: [[CASES, '/cases'], [work, '/work']] });
+  const result = r.code === 0 ? JSON.parse(r.stdout) : {};
+
+  it('runs the cases without error', () => {
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  for (const section of Object.keys(EXPECTED)) {
+    it(`matches native NumPy 2.4.0: ${section}`, () => {
+      expect(differences(result[section], EXPECTED[section], section)).toEqual([]);
+    });
+  }
+
+  it('has wasm32 platform facts: 32-bit intp, IEEE quad long double', () => {
+    expect(result.platform.intp_bits).toBe(32);
+    expect(result.platform.longdouble_nmant).toBe(112);
+    // Quad precision prints about 34 significant digits (x86-64's 80-bit long double: 20).
+    expect(result.platform.longdouble_third).toMatch(/^0\.3{33}\d*$/);
+  });
+
+  it('saves and loads .npy/.npz in a preopened directory', () => {
+    expect(result.save_load).toEqual({ equal: true, npz: ['a', 'b'], b: ['x', 'y'] });
+    expect(readFileSync(join(work, 'arr.npy')).subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
+  });
+});

@@ -1,0 +1,95 @@
+// Runs a package's own test suite inside its test module under wasmtime and writes the report.
+//   node -r @swc-node/register tests/suites/run-suite.ts numpy [DIR...]
+// A test that takes the whole instance down (a trap) is recorded as "crashed" and the directory is
+// run again without it. Reports: docs/test-suites/<suite>.json and .md (committed).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
+
+interface Suite {
+  module: string;
+  /** Folders merged into the guest's /site (the package with its tests). */
+  site: string[];
+  dirs: string[];
+  skips: string;
+}
+
+const SUITES: Record<string, Suite> = {
+  numpy: {
+    module: 'test-projects/numpy-tests/dist/numpy-tests.wasm',
+    site: ['dist/numpy-wasi/site-packages', 'dist/numpy-wasi/test-helpers/site-packages'],
+    dirs: ['numpy/_core/tests', 'numpy/linalg/tests', 'numpy/random/tests', 'numpy/fft/tests', 'numpy/lib/tests'],
+    skips: 'test-projects/numpy-tests/skips.txt',
+  },
+};
+
+interface Result {
+  id: string;
+  outcome: string;
+  message?: string;
+}
+
+function runDir(suite: Suite, site: string, out: string, dir: string): Result[] {
+  const results = join(out, `${dir.replace(/\//g, '_')}.jsonl`);
+  rmSync(results, { force: true });
+  const crashed: Result[] = [];
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const argv = [
+      join(cache, 'venv', 'bin', 'python'), join(ROOT, 'tools', 'wasi-run.py'),
+      '--dir', `${site}::/site`, '--dir', `${out}::/out`, '--dir', `${join(ROOT, suite.skips, '..')}::/suite`,
+      '--env', 'HYPOTHESIS_NO_PLUGINS=1',
+      join(ROOT, suite.module), '-m', 'wasi_test_suite',
+      '--results', `/out/${results.split('/').pop()}`, '--skips', `/suite/${suite.skips.split('/').pop()}`,
+      ...crashed.flatMap((c) => ['--deselect', c.id]),
+      '--rootdir', '/site', `/site/${dir}`,
+    ];
+    const start = Date.now();
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
+    process.stderr.write(`${dir}: exit ${r.status} after ${((Date.now() - start) / 1000).toFixed(0)} s\n`);
+    if (r.status === 0) break;
+    const current = existsSync(`${results}.current`) ? readFileSync(`${results}.current`, 'utf8') : '';
+    const done = new Set(readResults(results).map((x) => x.id));
+    if (!current || done.has(current)) {
+      process.stderr.write(`${dir}: stopped without a test to blame:\n${r.stderr.slice(-3000)}\n`);
+      crashed.push({ id: `${dir} (run aborted)`, outcome: 'crashed', message: r.stderr.trim().split('\n').slice(-1)[0] });
+      break;
+    }
+    crashed.push({ id: current, outcome: 'crashed', message: r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300) });
+  }
+  const byId = new Map<string, Result>();
+  for (const x of [...readResults(results), ...crashed]) byId.set(x.id, x);
+  return [...byId.values()];
+}
+
+function readResults(file: string): Result[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function main() {
+  const [name, ...only] = process.argv.slice(2);
+  const suite = SUITES[name];
+  if (!suite) throw new Error(`unknown suite ${name}; one of ${Object.keys(SUITES).join(', ')}`);
+  const site = mkdtempSync(join(tmpdir(), `${name}-site-`));
+  for (const s of suite.site) cpSync(join(ROOT, s), site, { recursive: true });
+  const out = join(ROOT, 'dist', 'test-suites', name);
+  mkdirSync(out, { recursive: true });
+  const report: Record<string, Record<string, number>> = {};
+  const failures: Record<string, Result[]> = {};
+  for (const dir of only.length ? only : suite.dirs) {
+    const results = runDir(suite, site, out, dir);
+    const counts: Record<string, number> = { passed: 0, failed: 0, skipped: 0, error: 0, crashed: 0, xfailed: 0, xpassed: 0 };
+    for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+    report[dir] = counts;
+    failures[dir] = results.filter((r) => ['failed', 'error', 'crashed'].includes(r.outcome));
+    process.stderr.write(`${dir}: ${JSON.stringify(counts)}\n`);
+  }
+  writeFileSync(join(ROOT, 'docs', 'test-suites', `${name}.json`), JSON.stringify({ suite: name, counts: report, failures }, null, 1) + '\n');
+  process.stderr.write(`report: docs/test-suites/${name}.json\n`);
+}
+
+main();
