@@ -18,3 +18,4 @@ export * from './cross/target-python';
 export * from './cross/collisions';
 export * from './cross/static-extensions';
 export * from './patches';
+export * from './cross/install-python-files';

@@ -20,6 +20,7 @@ import {
   timed,
   writeManifest,
   writeTargetPython,
+  installPythonFiles,
   assertOnlyTargetPythonHeaders,
   applyPatches,
   patchesKey,
@@ -27,7 +28,7 @@ import {
 } from '@wasi-pystack/core';
 
 /** Bump when the recipe changes in a way the cache key would not otherwise see. */
-export const RECIPE_VERSION = 3;
+export const RECIPE_VERSION = 7;
 
 /** Patches to NumPy's source, each with its reason (packages/numpy-wasi/patches). */
 export const PATCHES_DIR = join(__dirname, '..', 'patches');
@@ -120,13 +121,11 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
     const extensions = { buildDir: build, meson, ninja: 'ninja', ar: toolchain.ar, nm: toolchain.nm, env, logFile, log };
     const runtime = await timed('NumPy extension modules', () => buildStaticExtensions({ ...extensions, outDir: out, include: (m) => !TEST_HELPER_MODULES.includes(m) }));
     const tests = await buildStaticExtensions({ ...extensions, outDir: join(out, 'test-helpers'), include: (m) => TEST_HELPER_MODULES.includes(m) });
-    // The Python package, with the files meson generates (version.py, __config__.py, ...).
-    const dest = join(work, 'install');
-    await runAll([{ argv: [...meson, 'install', '-C', build, '--no-rebuild', '--tags', 'python-runtime', '--destdir', dest], cwd: work, env }], { logFile });
-    const sitePackages = execFileSync('find', [dest, '-type', 'd', '-name', 'site-packages'], { encoding: 'utf8' }).trim().split('\n')[0];
-    execFileSync('cp', ['-a', sitePackages, join(out, 'site-packages')]);
+    // The Python package with the files meson generates (__config__.py, ...), its tests, and its C
+    // headers (with the target's _numpyconfig.h, for packages built against NumPy).
+    installPythonFiles(build, meson, join(out, 'site-packages'), env);
     moveTestFolders(join(out, 'site-packages'), join(out, 'test-helpers', 'site-packages'));
-    const common = { version: numpy.version, includeDirs: [], facts: { numpyVersion: numpy.version } };
+    const common = { version: numpy.version, includeDirs: ['site-packages/numpy/_core/include'], facts: { numpyVersion: numpy.version } };
     writeManifest(out, {
       name: 'numpy',
       ...common,
@@ -134,10 +133,10 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
       linkArgs: [...runtime.linkArgs, ...NUMPY_LINK_ARGS],
       modules: runtime.modules,
       needs: ['c++'],
-      pythonRoots: [{ path: 'site-packages', exclude: ['numpy/_pyinstaller'] }],
+      pythonRoots: [{ path: 'site-packages', exclude: ['numpy/_pyinstaller', 'numpy/_core/include', 'numpy/_core/lib'] }],
       collisions: { dropped: runtime.dropped, renamed: runtime.renamed },
     });
-    writeManifest(join(out, 'test-helpers'), { name: 'numpy-test-helpers', ...common, libraries: tests.libraries, linkArgs: tests.linkArgs, modules: tests.modules, needs: ['c++'], pythonRoots: [{ path: 'site-packages' }] });
+    writeManifest(join(out, 'test-helpers'), { name: 'numpy-test-helpers', ...common, includeDirs: [], libraries: tests.libraries, linkArgs: tests.linkArgs, modules: tests.modules, needs: ['c++'], pythonRoots: [{ path: 'site-packages' }] });
   });
   publishOutput(step.outDir, options.outDir);
   log(`NumPy ${numpy.version} for wasm32-wasip1 -> ${options.outDir}`);

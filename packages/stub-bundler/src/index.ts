@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import {
   WasiPystackError,
   fetchSource,
+  getSource,
   readLock,
   readManifest,
   runCommand,
   timed,
   type Command,
+  type SourceEntry,
 } from '@wasi-pystack/core';
 import { readProject, type PythonProject } from './project';
 
@@ -26,6 +28,8 @@ export interface BundleOptions {
   inputs: string[];
   /** A user project folder with a pyproject.toml. */
   project?: string;
+  /** Pure-Python wheels to include, by their names in the lock file (e.g. pandas' pytz, tzdata). */
+  wheels?: string[];
   /** Names of stubs from STUBS_DIR to include. */
   stubs?: string[];
   /** Where bundle.bin, bundle_importer.py and bundle.json go. */
@@ -51,7 +55,7 @@ interface BundlePlan {
 }
 
 /** Pure: the plan make_bundle.py executes. */
-export function planBundle(options: BundleOptions, project: PythonProject | undefined, wheelPaths: Map<string, string>): BundlePlan {
+export function planBundle(options: BundleOptions, project: PythonProject | undefined, wheelPaths: Map<string, string>, wheelEntries: SourceEntry[] = project?.dependencies ?? []): BundlePlan {
   const roots: BundlePlan['roots'] = [];
   for (const input of options.inputs) {
     const manifest = readManifest(input);
@@ -65,7 +69,7 @@ export function planBundle(options: BundleOptions, project: PythonProject | unde
   if (project) {
     roots.push({ path: project.sourceDir, exclude: ['tests/**', 'test/**'], keep_source: true, origin: `project ${project.name}` });
   }
-  const wheels = (project?.dependencies ?? []).map((dep) => ({ path: wheelPaths.get(dep.name)!, origin: `${dep.name} ${dep.version}` }));
+  const wheels = wheelEntries.map((dep) => ({ path: wheelPaths.get(dep.name)!, origin: `${dep.name} ${dep.version}` }));
   return { output: join(options.outDir, BUNDLE_FILE), listing: join(options.outDir, 'bundle-files.json'), compress: true, roots, wheels };
 }
 
@@ -78,10 +82,16 @@ export async function bundle(options: BundleOptions): Promise<BundleInfo> {
   if (!buildPython || !existsSync(buildPython)) {
     throw new WasiPystackError(`${options.inputs[0]} names no usable build Python (${buildPython})`, 'rebuild python-wasi: npx nx run python-wasi:compile --skip-nx-cache');
   }
+  const wheelEntries = [...(project?.dependencies ?? [])];
+  for (const name of options.wheels ?? []) {
+    const entry = getSource(lock, name);
+    if (!entry.file.endsWith('.whl')) throw new WasiPystackError(`lock entry '${name}' is not a wheel (${entry.file})`, 'name a pure-Python wheel from deps/sources.lock.json');
+    if (!wheelEntries.some((e) => e.name === name)) wheelEntries.push(entry);
+  }
   const wheelPaths = new Map<string, string>();
-  for (const dep of project?.dependencies ?? []) wheelPaths.set(dep.name, await fetchSource(dep));
+  for (const dep of wheelEntries) wheelPaths.set(dep.name, await fetchSource(dep));
   mkdirSync(options.outDir, { recursive: true });
-  const plan = planBundle(options, project, wheelPaths);
+  const plan = planBundle(options, project, wheelPaths, wheelEntries);
   const planFile = join(options.outDir, 'bundle-plan.json');
   writeFileSync(planFile, JSON.stringify(plan, null, 2));
   const cmd: Command = { argv: [buildPython, join(PYTHON_DIR, 'make_bundle.py'), planFile], cwd: options.outDir };

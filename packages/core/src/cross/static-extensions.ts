@@ -16,6 +16,10 @@ export interface StaticExtensionsInput {
   nm: string;
   /** Which modules to build (e.g. leave out test helpers). */
   include: (moduleName: string) => boolean;
+  /** Init symbol of a module when not PyInit_<last part> (e.g. after the cython-patcher renamed it). */
+  initSymbolFor?: (module: ExtensionModule) => string;
+  /** Archives of other steps linked into the same module (NumPy's, for pandas): their globals win. */
+  externalArchives?: string[];
   /** Archives go to outDir/lib. */
   outDir: string;
   env?: Record<string, string>;
@@ -48,12 +52,15 @@ function libraryMembers(ninja: string, buildDir: string, lib: string): string[] 
  */
 export async function buildStaticExtensions(input: StaticExtensionsInput): Promise<StaticExtensions> {
   const say = input.log ?? (() => {});
-  const modules = listExtensionModules(input).filter((m) => input.include(m.name));
+  const modules = listExtensionModules(input)
+    .filter((m) => input.include(m.name))
+    .map((m) => ({ ...m, initSymbol: input.initSymbolFor?.(m) ?? m.initSymbol }));
   const libs = [...new Set(modules.flatMap((m) => m.archives))];
   const libMembers = new Map(libs.map((l) => [l, libraryMembers(input.ninja, input.buildDir, l)]));
   const allObjects = [...new Set([...modules.flatMap((m) => m.objects), ...[...libMembers.values()].flat()])];
   say(`compiling ${allObjects.length} objects for ${modules.length} extension modules`);
-  await runCommand({ argv: [input.ninja, ...allObjects], cwd: input.buildDir, env: input.env }, { logFile: input.logFile });
+  // The helper libraries themselves too: meson's install (headers, pkg-config files) expects them.
+  await runCommand({ argv: [input.ninja, ...allObjects, ...libs], cwd: input.buildDir, env: input.env }, { logFile: input.logFile });
 
   const unit = (name: string, kind: Unit['kind'], objects: string[]): Unit => ({
     name,
@@ -61,7 +68,13 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     objects: objects.map((path) => ({ path, command: compileCommand(input.ninja, input.buildDir, path) })),
     symbols: new Map(objects.map((o) => [o, definedSymbols(input.nm, o, input.buildDir)])),
   });
-  const units = [...libs.map((l) => unit(l, 'library', libMembers.get(l)!)), ...modules.map((m) => unit(m.name, 'module', m.objects))];
+  const external = (input.externalArchives ?? []).map((a): Unit => ({
+    name: a,
+    kind: 'library',
+    objects: [{ path: a, command: [] }],
+    symbols: new Map([[a, definedSymbols(input.nm, a, input.buildDir)]]),
+  }));
+  const units = [...external, ...libs.map((l) => unit(l, 'library', libMembers.get(l)!)), ...modules.map((m) => unit(m.name, 'module', m.objects))];
   const plan = planCollisions(units);
 
   const libDir = join(input.outDir, 'lib');

@@ -9,6 +9,7 @@ export function normalizeOptions(options: BundleExecutorOptions, workspaceRoot: 
     workspaceRoot,
     inputs: options.inputs.map((i) => join(workspaceRoot, i)),
     project: options.project ? join(workspaceRoot, options.project) : undefined,
+    wheels: options.wheels ?? [],
     stubs: options.stubs ?? [],
     outDir: join(workspaceRoot, options.outputPath),
   };

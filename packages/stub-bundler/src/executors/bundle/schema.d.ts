@@ -1,6 +1,7 @@
 export interface BundleExecutorOptions {
   inputs: string[];
   project?: string;
+  wheels?: string[];
   stubs?: string[];
   outputPath: string;
 }

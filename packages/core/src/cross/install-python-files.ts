@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const BINARY = /\.(so|a|dylib|pyd|dll)$/;
+
+/**
+ * Copies what meson would install into site-packages, except binaries: the Python files, package
+ * data, tests and headers, including the files meson generated. Extension modules are linked
+ * statically instead, so `meson install` (which expects their shared objects) cannot be used.
+ * Returns the number of files copied.
+ */
+export function installPythonFiles(buildDir: string, meson: string[], destSitePackages: string, env?: Record<string, string>): number {
+  const installed = JSON.parse(
+    execFileSync(meson[0], [...meson.slice(1), 'introspect', '--installed', buildDir], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 }),
+  ) as Record<string, string>;
+  let copied = 0;
+  for (const [src, dest] of Object.entries(installed)) {
+    const rel = dest.split(/\/(?:site|dist)-packages\//)[1];
+    if (!rel || BINARY.test(src)) continue;
+    if (!existsSync(src)) throw new Error(`meson lists ${src} for installation, but it was not generated`);
+    const target = join(destSitePackages, rel);
+    mkdirSync(dirname(target), { recursive: true });
+    if (statSync(src).isDirectory()) cpSync(src, target, { recursive: true });
+    else copyFileSync(src, target);
+    copied++;
+  }
+  return copied;
+}

@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { runCommand } from '@wasi-pystack/core';
+import { patchCythonFile } from './patch-files';
+
+export interface CythonizeOptions {
+  /** A Python with the pinned Cython installed. */
+  python: string;
+  /** Package root: module names are paths below it (a/b/c.pyx -> a.b.c). */
+  root: string;
+  /** .pyx files below root. */
+  sources: string[];
+  outDir: string;
+  cplus?: boolean;
+  includeDirs?: string[];
+  logFile: string;
+}
+
+/** Runs Cython over .pyx files and patches its output for static linking. Returns the generated files. */
+export async function cythonize(options: CythonizeOptions): Promise<{ module: string; file: string }[]> {
+  const out: { module: string; file: string }[] = [];
+  for (const source of options.sources) {
+    const rel = relative(options.root, source);
+    const module = rel.replace(/\.pyx$/, '').split('/').join('.');
+    const file = join(options.outDir, rel.replace(/\.pyx$/, options.cplus ? '.cpp' : '.c'));
+    mkdirSync(dirname(file), { recursive: true });
+    const argv = [options.python, '-m', 'cython', '-3', '--module-name', module, ...(options.cplus ? ['--cplus'] : []), ...(options.includeDirs ?? []).flatMap((d) => ['-I', d]), source, '-o', file];
+    await runCommand({ argv, cwd: options.root }, { logFile: options.logFile });
+    patchCythonFile(file, module);
+    out.push({ module, file });
+  }
+  return out;
+}

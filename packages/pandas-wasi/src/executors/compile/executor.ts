@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { reportFailure } from '@wasi-pystack/core';
+import { buildPandasWasi, type PandasWasiOptions } from '../../index';
+import type { CompileExecutorOptions } from './schema';
+
+export function normalizeOptions(options: CompileExecutorOptions, workspaceRoot: string): PandasWasiOptions {
+  return {
+    workspaceRoot,
+    pythonWasi: join(workspaceRoot, options.pythonWasi ?? 'dist/python-wasi'),
+    numpyWasi: join(workspaceRoot, options.numpyWasi ?? 'dist/numpy-wasi'),
+    outDir: join(workspaceRoot, options.outputPath ?? 'dist/pandas-wasi'),
+    jobs: options.jobs,
+  };
+}
+
+export default async function compileExecutor(options: CompileExecutorOptions, context: ExecutorContext) {
+  try {
+    await buildPandasWasi(normalizeOptions(options, context.root));
+    return { success: true };
+  } catch (e) {
+    reportFailure(e);
+    return { success: false };
+  }
+}

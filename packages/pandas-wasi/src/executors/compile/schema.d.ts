@@ -1,0 +1,6 @@
+export interface CompileExecutorOptions {
+  pythonWasi?: string;
+  numpyWasi?: string;
+  outputPath?: string;
+  jobs?: number;
+}

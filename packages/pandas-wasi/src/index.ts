@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  WasiPystackError,
+  applyPatches,
+  assertOnlyTargetPythonHeaders,
+  buildStaticExtensions,
+  cachedStep,
+  extractTarball,
+  fetchSource,
+  getSource,
+  log,
+  mesonCrossFile,
+  patchesKey,
+  publishOutput,
+  readLock,
+  readManifest,
+  resolveToolchain,
+  runAll,
+  runCommand,
+  stepKey,
+  timed,
+  writeManifest,
+  writeTargetPython,
+  installPythonFiles,
+} from '@wasi-pystack/core';
+import { patchCythonFile, uniqueInitSymbol } from '@wasi-pystack/cython-patcher';
+
+/** Bump when the recipe changes in a way the cache key would not otherwise see. */
+export const RECIPE_VERSION = 1;
+export const PATCHES_DIR = join(__dirname, '..', 'patches');
+/** Pure-Python packages pandas needs at run time, bundled from pinned wheels. */
+export const RUNTIME_DEPENDENCIES = ['python-dateutil', 'six', 'pytz', 'tzdata'];
+
+export interface PandasWasiOptions {
+  workspaceRoot: string;
+  pythonWasi: string;
+  numpyWasi: string;
+  outDir: string;
+  jobs?: number;
+}
+
+const identity = (dir: string) => stepKey(readFileSync(join(dir, '.step-complete.json'), 'utf8'));
+
+/** Cython's generated sources in a meson build dir (<target>.p/<path>.pyx.c|cpp) with their module names. */
+function generatedCythonSources(ninja: string, buildDir: string): { file: string; module: string }[] {
+  const targets = execFileSync(ninja, ['-t', 'targets', 'all'], { cwd: buildDir, encoding: 'utf8', maxBuffer: 1 << 28 });
+  return targets
+    .split('\n')
+    .map((l) => l.split(':')[0])
+    .filter((t) => /\.pyx\.(c|cpp)$/.test(t))
+    .map((file) => ({ file, module: file.split('.p/').pop()!.replace(/\.pyx\.(c|cpp)$/, '').split('/').join('.') }));
+}
+
+/** Builds pandas' extension modules as static archives and its Python package; see README.md. */
+export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ outDir: string; version: string }> {
+  const jobs = options.jobs ?? availableParallelism();
+  const lock = readLock(options.workspaceRoot);
+  const toolchain = await resolveToolchain(lock);
+  const python = readManifest(options.pythonWasi);
+  const numpy = readManifest(options.numpyWasi);
+  const buildPython = python.facts.buildPython;
+  if (!buildPython || !existsSync(buildPython)) throw new WasiPystackError(`${options.pythonWasi} names no usable build Python`, 'rebuild python-wasi: npx nx run python-wasi:compile --skip-nx-cache');
+  const pandas = getSource(lock, 'pandas');
+  const tools = ['cython', 'meson'].map((n) => getSource(lock, n));
+  const key = {
+    v: RECIPE_VERSION,
+    pandas: pandas.sha256,
+    tools: tools.map((t) => t.sha256),
+    toolchain: toolchain.fingerprint,
+    python: identity(options.pythonWasi),
+    numpy: identity(options.numpyWasi),
+    patches: patchesKey(PATCHES_DIR),
+  };
+  const step = await cachedStep({ step: 'pandas-wasm32-wasip1', key }, async (out, work, logFile) => {
+    const src = extractTarball(await fetchSource(pandas), join(work, 'src'));
+    await applyPatches(src, PATCHES_DIR, logFile);
+    const venv = join(work, 'venv');
+    await runAll(
+      [
+        { argv: [buildPython, '-m', 'venv', venv], cwd: work },
+        { argv: [join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--no-index', '--no-deps', '--quiet', ...(await Promise.all(tools.map((t) => fetchSource(t))))], cwd: work },
+      ],
+      { logFile },
+    );
+    const targetPython = writeTargetPython({ prefix: python.dir, pyVersion: python.facts.pyVersion, buildPython, outDir: work });
+    const emptyPkgConfig = join(work, 'pkgconfig-empty');
+    mkdirSync(emptyPkgConfig, { recursive: true });
+    const crossFile = join(work, 'wasm32-wasip1.cross');
+    writeFileSync(crossFile, mesonCrossFile({ toolchain, python: targetPython, pkgConfigLibdir: emptyPkgConfig, properties: { 'numpy-include-dir': numpy.includeDirs[0] } }));
+    const env = { PATH: `${join(venv, 'bin')}:${process.env.PATH}` };
+    const build = join(work, 'build');
+    const meson = [join(venv, 'bin', 'meson')];
+    await timed('pandas meson setup (wasm32-wasip1)', () =>
+      runAll([{ argv: [...meson, 'setup', '--cross-file', crossFile, '--buildtype=release', '-Db_ndebug=if-release', '--prefix=/usr/local', build, src], cwd: work, env }], { logFile }),
+    );
+    assertOnlyTargetPythonHeaders(join(build, 'build.ninja'), python.dir);
+    // Cython first, then the cython-patcher on its output, then the C compiler (static-extensions).
+    const generated = generatedCythonSources('ninja', build);
+    await timed(`Cython on ${generated.length} pandas modules`, () => runCommand({ argv: ['ninja', `-j${jobs}`, ...generated.map((g) => g.file)], cwd: build, env }, { logFile }));
+    for (const g of generated) patchCythonFile(join(build, g.file), g.module);
+    const cythonModules = new Set(generated.map((g) => g.module));
+    const extensions = await timed('pandas extension modules', () =>
+      buildStaticExtensions({
+        buildDir: build, meson, ninja: 'ninja', ar: toolchain.ar, nm: toolchain.nm, env, logFile, log, outDir: out,
+        include: () => true,
+        initSymbolFor: (m) => (cythonModules.has(m.name) ? uniqueInitSymbol(m.name) : m.initSymbol),
+        externalArchives: [...python.libraries, ...numpy.libraries],
+      }),
+    );
+    installPythonFiles(build, meson, join(out, 'site-packages'), env);
+    writeManifest(out, {
+      name: 'pandas',
+      version: pandas.version,
+      libraries: extensions.libraries,
+      linkArgs: extensions.linkArgs,
+      modules: extensions.modules,
+      needs: ['c++'],
+      pythonRoots: [{ path: 'site-packages', exclude: ['pandas/tests', 'pandas/conftest.py'] }],
+      includeDirs: [],
+      facts: { pandasVersion: pandas.version, runtimeDependencies: RUNTIME_DEPENDENCIES.join(',') },
+      collisions: { dropped: extensions.dropped, renamed: extensions.renamed },
+    });
+  });
+  publishOutput(step.outDir, options.outDir);
+  log(`pandas ${pandas.version} for wasm32-wasip1 -> ${options.outDir}`);
+  return { outDir: options.outDir, version: pandas.version };
+}
