@@ -20,10 +20,16 @@ interface Suite {
 
 const SUITES: Record<string, Suite> = {
   numpy: {
-    module: 'test-projects/numpy-tests/dist/numpy-tests.wasm',
+    module: 'test-projects/test-suites/dist/numpy-tests.wasm',
     site: ['dist/numpy-wasi/site-packages', 'dist/numpy-wasi/test-helpers/site-packages'],
     dirs: ['numpy/_core/tests', 'numpy/linalg/tests', 'numpy/random/tests', 'numpy/fft/tests', 'numpy/lib/tests'],
-    skips: 'test-projects/numpy-tests/skips.txt',
+    skips: 'test-projects/test-suites/skips/numpy.txt',
+  },
+  pandas: {
+    module: 'test-projects/test-suites/dist/pandas-tests.wasm',
+    site: ['dist/numpy-wasi/site-packages', 'dist/pandas-wasi/site-packages'],
+    dirs: ['pandas/tests/tslibs', 'pandas/tests/window', 'pandas/tests/io/json', 'pandas/tests/io/parser', 'pandas/tests/reshape', 'pandas/tests/series', 'pandas/tests/groupby', 'pandas/tests/frame'],
+    skips: 'test-projects/test-suites/skips/pandas.txt',
   },
 };
 
@@ -33,6 +39,14 @@ interface Result {
   message?: string;
 }
 
+/** Folders the guest needs besides the package: a writable /tmp, /dev/null (pytest's logging), and a root. */
+function guestFolders(): [string, string][] {
+  const base = mkdtempSync(join(tmpdir(), 'suite-guest-'));
+  for (const d of ['tmp', 'dev', 'root']) mkdirSync(join(base, d));
+  writeFileSync(join(base, 'dev', 'null'), '');
+  return [[join(base, 'root'), '/'], [join(base, 'tmp'), '/tmp'], [join(base, 'dev'), '/dev']];
+}
+
 function runDir(suite: Suite, site: string, out: string, dir: string): Result[] {
   const results = join(out, `${dir.replace(/\//g, '_')}.jsonl`);
   rmSync(results, { force: true });
@@ -40,11 +54,12 @@ function runDir(suite: Suite, site: string, out: string, dir: string): Result[] 
   for (let attempt = 0; attempt < 30; attempt++) {
     const argv = [
       join(cache, 'venv', 'bin', 'python'), join(ROOT, 'tools', 'wasi-run.py'),
+      ...guestFolders().flatMap(([host, guest]) => ['--dir', `${host}::${guest}`]),
       '--dir', `${site}::/site`, '--dir', `${out}::/out`, '--dir', `${join(ROOT, suite.skips, '..')}::/suite`,
       '--env', 'HYPOTHESIS_NO_PLUGINS=1',
       join(ROOT, suite.module), '-m', 'wasi_test_suite',
       '--results', `/out/${results.split('/').pop()}`, '--skips', `/suite/${suite.skips.split('/').pop()}`,
-      ...crashed.flatMap((c) => ['--deselect', c.id]),
+      ...crashed.flatMap((c) => (c.id.startsWith('collect:') ? ['--ignore', c.id.slice('collect:'.length)] : ['--deselect', c.id])),
       '--rootdir', '/site', `/site/${dir}`,
     ];
     const start = Date.now();
@@ -52,6 +67,7 @@ function runDir(suite: Suite, site: string, out: string, dir: string): Result[] 
     process.stderr.write(`${dir}: exit ${r.status} after ${((Date.now() - start) / 1000).toFixed(0)} s\n`);
     if (r.status === 0) break;
     const current = existsSync(`${results}.current`) ? readFileSync(`${results}.current`, 'utf8') : '';
+    rmSync(`${results}.current`, { force: true });
     const done = new Set(readResults(results).map((x) => x.id));
     if (!current || done.has(current)) {
       process.stderr.write(`${dir}: stopped without a test to blame:\n${r.stderr.slice(-3000)}\n`);

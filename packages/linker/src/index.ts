@@ -35,6 +35,11 @@ export interface LinkOptions {
   output: string;
   /** Strip names and debug info (default true). */
   strip?: boolean;
+  /**
+   * Stack layout. Only for experiments that reproduce other builds' failures (docs/): the default,
+   * 16 MiB placed before the data, is what every module of this toolchain uses.
+   */
+  stack?: { size: number; first: boolean };
 }
 
 export interface LinkPlan {
@@ -79,8 +84,8 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
     ...objects,
     ...manifests.flatMap((m) => m.libraries),
     ...[...new Set(manifests.flatMap((m) => m.linkArgs))],
-    `-Wl,-z,stack-size=${STACK_SIZE}`,
-    '-Wl,--stack-first',
+    `-Wl,-z,stack-size=${options.stack?.size ?? STACK_SIZE}`,
+    ...(options.stack?.first === false ? [] : ['-Wl,--stack-first']),
     ...(options.strip === false ? [] : ['-Wl,--strip-all']),
   ];
   return { glueSource, workDir, compile, link: { argv: linkArgs, cwd: workDir } };

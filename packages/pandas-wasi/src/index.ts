@@ -64,7 +64,8 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
   const buildPython = python.facts.buildPython;
   if (!buildPython || !existsSync(buildPython)) throw new WasiPystackError(`${options.pythonWasi} names no usable build Python`, 'rebuild python-wasi: npx nx run python-wasi:compile --skip-nx-cache');
   const pandas = getSource(lock, 'pandas');
-  const tools = ['cython', 'meson'].map((n) => getSource(lock, n));
+  // Build-machine tools of pandas' build (pyproject build-system requirements), from pinned wheels.
+  const tools = ['cython', 'meson', 'versioneer'].map((n) => getSource(lock, n));
   const key = {
     v: RECIPE_VERSION,
     pandas: pandas.sha256,
@@ -85,12 +86,15 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
       ],
       { logFile },
     );
-    const targetPython = writeTargetPython({ prefix: python.dir, pyVersion: python.facts.pyVersion, buildPython, outDir: work });
+    // pandas runs its code generators (Tempita, from Cython) with the target Python.
+    const venvSitePackages = join(venv, 'lib', `python${python.facts.pyVersion}`, 'site-packages');
+    const targetPython = writeTargetPython({ prefix: python.dir, pyVersion: python.facts.pyVersion, buildPython, outDir: work, extraPythonPath: [venvSitePackages] });
     const emptyPkgConfig = join(work, 'pkgconfig-empty');
     mkdirSync(emptyPkgConfig, { recursive: true });
     const crossFile = join(work, 'wasm32-wasip1.cross');
     writeFileSync(crossFile, mesonCrossFile({ toolchain, python: targetPython, pkgConfigLibdir: emptyPkgConfig, properties: { 'numpy-include-dir': numpy.includeDirs[0] } }));
-    const env = { PATH: `${join(venv, 'bin')}:${process.env.PATH}` };
+    // Cython finds `cimport numpy` (numpy/__init__.pxd) on its Python path: the target NumPy's package.
+    const env = { PATH: `${join(venv, 'bin')}:${process.env.PATH}`, PYTHONPATH: join(numpy.dir, 'site-packages') };
     const build = join(work, 'build');
     const meson = [join(venv, 'bin', 'meson')];
     await timed('pandas meson setup (wasm32-wasip1)', () =>

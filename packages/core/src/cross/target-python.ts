@@ -12,6 +12,8 @@ export interface TargetPythonInput {
   buildPython: string;
   /** Folder to write the wrapper and its helpers into. */
   outDir: string;
+  /** Build-machine packages the build runs with this Python (e.g. a venv's site-packages with Cython). */
+  extraPythonPath?: string[];
 }
 
 /** Replaces the configured prefix wherever it starts a path in sysconfig data. */
@@ -62,7 +64,7 @@ export function writeTargetPython(input: TargetPythonInput): string {
       `export _PYTHON_SYSCONFIGDATA_NAME=${q(data.replace(/\.py$/, ''))}`,
       "export _PYTHON_HOST_PLATFORM='wasi-wasm32'",
       `export _PYTHON_PROJECT_BASE=${q(input.prefix)}`,
-      `export PYTHONPATH=${q(`${shim}:${join(shim, 'sysconfigdata')}`)}`,
+      `export PYTHONPATH=${q([shim, join(shim, 'sysconfigdata'), ...(input.extraPythonPath ?? [])].join(':'))}`,
       'unset PYTHONHOME',
       `exec ${q(input.buildPython)} "$@"`,
       '',

@@ -42,6 +42,18 @@ class Recorder:
                     item.add_marker(pytest.mark.skip(reason=f"WASI skip list: {reason}"))
                     break
 
+    def pytest_collectstart(self, collector):
+        path = getattr(collector, "path", None)
+        if path is not None and str(path).endswith(".py"):
+            with open(self.current, "w") as f:
+                f.write(f"collect:{path}")
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            text = str(report.longrepr).strip()
+            line = {"id": report.nodeid, "outcome": "error", "message": ("collection: " + (text.splitlines()[-1] if text else ""))[:300]}
+            self.out.write(json.dumps(line) + "\n")
+
     def pytest_runtest_logstart(self, nodeid, location):
         with open(self.current, "w") as f:
             f.write(nodeid)
@@ -75,12 +87,16 @@ def main(argv=None):
     parser.add_argument("--results", required=True)
     parser.add_argument("--skips")
     parser.add_argument("--deselect", action="append", default=[])
+    parser.add_argument("--ignore", action="append", default=[])
     parser.add_argument("paths", nargs="+")
     args, extra = parser.parse_known_args(argv)
     recorder = Recorder(args.results, read_skips(args.skips))
-    pytest_args = ["-q", "-p", "no:cacheprovider", "-o", "addopts=", "--tb=line", "-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
+    # WASI has no dup(): capture at the sys level; faulthandler cannot watch a duplicated stderr.
+    pytest_args = ["-q", "-p", "no:cacheprovider", "-p", "no:faulthandler", "--capture=sys", "--continue-on-collection-errors", "-o", "addopts=", "--tb=line", "-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
     for nodeid in args.deselect:
         pytest_args += ["--deselect", nodeid]
+    for path in args.ignore:
+        pytest_args += ["--ignore", path]
     code = pytest.main(pytest_args + extra + args.paths, plugins=[recorder])
     return 0 if code in (0, 1) else int(code)
 
