@@ -35,14 +35,14 @@ for (const step of existsSync(stepsDir()) ? readdirSync(stepsDir()) : []) {
 
 console.log('\n## Nx targets');
 const nx = [process.execPath, join(ROOT, 'node_modules', 'nx', 'dist', 'bin', 'nx.js')];
-for (const target of ['python-wasi:build', 'hello:build']) {
+for (const target of ['python-wasi:build', 'hello:build', 'numpy-wasi:build', 'pandas-wasi:build']) {
   const warm = time([...nx, 'run', target, '--skip-nx-cache']);
   const cached = time([...nx, 'run', target]);
   console.log(`${target.padEnd(24)} step cache warm, Nx skipped: ${fmt(warm)}   Nx cache hit: ${fmt(cached)}`);
 }
 
 console.log('\n## Module sizes');
-for (const m of ['dist/modules/python.wasm', 'test-projects/hello/dist/hello.wasm', 'dist/bundles/python/bundle.bin']) {
+for (const m of ['dist/modules/python.wasm', 'dist/modules/python-numpy.wasm', 'dist/modules/python-pandas.wasm', 'test-projects/hello/dist/hello.wasm', 'dist/bundles/python/bundle.bin']) {
   const p = join(ROOT, m);
   if (existsSync(p)) console.log(`${m.padEnd(40)} ${(statSync(p).size / 1e6).toFixed(1)} MB`);
 }
@@ -58,3 +58,24 @@ const runs: [string, string[]][] = [
 ];
 time(runs[1][1]); // compile once into the wasmtime cache
 for (const [name, argv] of runs) console.log(`${name.padEnd(32)} ${fmt(median(Array.from({ length: 7 }, () => time(argv))))}`);
+
+console.log('\n## NumPy and pandas kernels: wasm (wasmtime) against native CPython on this machine');
+const NATIVE = join(stepsDir(), '..', 'native-venv', 'bin', 'python');
+function kernels(which: string, module: string): [Record<string, number>, Record<string, number>] | undefined {
+  const wasm = join(ROOT, module);
+  if (!existsSync(wasm) || !existsSync(NATIVE)) {
+    console.log(`(skipped ${which}: needs ${module} and ${NATIVE} with numpy==2.4.0 pandas==2.3.3)`);
+    return undefined;
+  }
+  const run = (argv: string[]) => JSON.parse(spawnSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
+  const native = run([NATIVE, join(ROOT, 'bench', 'kernels.py'), which]);
+  const guest = run([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--dir', `${join(ROOT, 'bench')}::/bench`, wasm, '/bench/kernels.py', which]);
+  return [native, guest];
+}
+for (const [which, module] of [['numpy', 'dist/modules/python-numpy.wasm'], ['pandas', 'dist/modules/python-pandas.wasm']]) {
+  const r = kernels(which, module);
+  if (!r) continue;
+  const [native, guest] = r;
+  console.log(`\n${which} (${module}, ${(statSync(join(ROOT, module)).size / 1e6).toFixed(1)} MB)`);
+  for (const k of Object.keys(guest)) console.log(`${k.padEnd(20)} wasm ${(guest[k] * 1000).toFixed(1).padStart(8)} ms   native ${(native[k] * 1000).toFixed(1).padStart(8)} ms   ratio ${(guest[k] / native[k]).toFixed(1)}x`);
+}

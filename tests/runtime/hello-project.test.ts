@@ -64,9 +64,9 @@ describe.each(RUNTIMES)('hello under $name', (runtime) => {
   });
 
   it('the command build behaves like python with the project importable', () => {
-    const r = runtime.run(COMMAND, ['-c', 'import hello, six; print(hello.__name__, six.__version__, hello.__file__)']);
+    const r = runtime.run(COMMAND, ['-c', 'import hello, six, importlib.metadata as md; print(hello.__name__, six.__version__, hello.__file__, md.version("six"))']);
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe('hello 1.17.0 /bundle/hello/__init__.py');
+    expect(r.stdout.trim()).toBe('hello 1.17.0 /bundle/hello/__init__.py 1.17.0');
     expect(r.code).toBe(0);
   });
 });

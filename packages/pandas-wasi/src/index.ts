@@ -103,7 +103,17 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
     assertOnlyTargetPythonHeaders(join(build, 'build.ninja'), python.dir);
     // Cython first, then the cython-patcher on its output, then the C compiler (static-extensions).
     const generated = generatedCythonSources('ninja', build);
-    await timed(`Cython on ${generated.length} pandas modules`, () => runCommand({ argv: ['ninja', `-j${jobs}`, ...generated.map((g) => g.file)], cwd: build, env }, { logFile }));
+    const targets = generated.map((g) => g.file);
+    await timed(`Cython on ${generated.length} pandas modules`, async () => {
+      // Cython's depfiles reveal inputs (.pxd, generated .pxi) only after a first run; run until ninja
+      // has nothing left to regenerate, so no later build step re-runs Cython over patched files.
+      for (let round = 0; round < 4; round++) {
+        await runCommand({ argv: ['ninja', `-j${jobs}`, ...targets], cwd: build, env }, { logFile });
+        const pending = execFileSync('ninja', ['-n', ...targets], { cwd: build, env: { ...process.env, ...env }, encoding: 'utf8' });
+        if (!/Compiling Cython/.test(pending)) return;
+      }
+      throw new WasiPystackError('Cython keeps regenerating pandas sources', `see ${logFile}`);
+    });
     for (const g of generated) patchCythonFile(join(build, g.file), g.module);
     const cythonModules = new Set(generated.map((g) => g.module));
     const extensions = await timed('pandas extension modules', () =>

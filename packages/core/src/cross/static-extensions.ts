@@ -89,6 +89,8 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     if (renames) say(`${m.name}: renamed its own copies of ${renames.length} symbols also defined elsewhere`);
     const rel = `lib/lib${mangle(m.name)}.a`;
     archive(rel, objects);
+    const defined = objects.some((o) => definedSymbols(input.nm, o, input.buildDir).has(m.initSymbol));
+    if (!defined) throw new WasiPystackError(`extension ${m.name} does not define ${m.initSymbol}`, 'its generated source was rebuilt after patching, or the module uses another init name');
     libraries.push(rel);
   }
   for (const l of libs) {

@@ -146,6 +146,74 @@ class BundleFinder:
     def invalidate_caches(self):
         pass
 
+    def find_distributions(self, context=None):
+        """importlib.metadata support: the wheels' *.dist-info folders in the archive."""
+        name = getattr(context, "name", None)
+        wanted = None if name is None else _normalize(name)
+        for entry in sorted(self.archive.children.get("", ())):
+            if not entry.endswith(".dist-info"):
+                continue
+            dist = entry[: -len(".dist-info")].rpartition("-")[0]
+            if wanted is None or _normalize(dist) == wanted:
+                yield make_distribution(self.archive, entry)
+
+
+def _normalize(name):
+    out = []
+    for ch in name.lower():
+        out.append("_" if ch in "-_." else ch)
+    return "".join(out)
+
+
+_distribution_class = None
+
+
+def make_distribution(archive, folder):
+    global _distribution_class
+    if _distribution_class is None:
+        import pathlib
+        from importlib.metadata import Distribution
+
+        class BundleDistribution(Distribution):
+            def __init__(self, archive, folder):
+                self._archive = archive
+                self._folder = folder
+
+            def read_text(self, filename):
+                path = f"{self._folder}/{filename}"
+                if self._archive.is_file(path):
+                    return self._archive.read(path).decode("utf-8")
+                return None
+
+            def locate_file(self, path):
+                return BundleFilePath(ROOT, str(path))
+
+        class BundleFilePath(pathlib.PurePosixPath):
+            """Where importlib.metadata says a distribution's file is: answers exists() and reads."""
+
+            def _rel(self):
+                return relative(str(self))
+
+            def exists(self):
+                rel = self._rel()
+                return rel is not None and (archive.is_file(rel) or archive.is_dir(rel))
+
+            def is_file(self):
+                rel = self._rel()
+                return rel is not None and archive.is_file(rel)
+
+            def read_bytes(self):
+                rel = self._rel()
+                if rel is None or not archive.is_file(rel):
+                    raise FileNotFoundError(2, "No such file in the embedded bundle", str(self))
+                return archive.read(rel)
+
+            def read_text(self, encoding="utf-8", errors="strict"):
+                return self.read_bytes().decode(encoding, errors)
+
+        _distribution_class = BundleDistribution
+    return _distribution_class(archive, folder)
+
 
 _resource_classes = None
 

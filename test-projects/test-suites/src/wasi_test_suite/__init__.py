@@ -14,6 +14,9 @@ import sys
 
 import pytest
 
+# Fixtures that capture at the file-descriptor level need dup(), which WASI does not have.
+FD_CAPTURE = {"capfd", "capfdbinary"}
+
 
 def read_skips(path):
     skips = []
@@ -35,12 +38,19 @@ class Recorder:
         self.current = results_path + ".current"
         self.skips = skips
 
+    def skip_reason(self, nodeid):
+        for pattern, reason in self.skips:
+            if fnmatch.fnmatchcase(nodeid, pattern):
+                return reason
+        return None
+
     def pytest_collection_modifyitems(self, config, items):
         for item in items:
-            for pattern, reason in self.skips:
-                if fnmatch.fnmatchcase(item.nodeid, pattern):
-                    item.add_marker(pytest.mark.skip(reason=f"WASI skip list: {reason}"))
-                    break
+            reason = self.skip_reason(item.nodeid)
+            if reason is None and FD_CAPTURE & set(getattr(item, "fixturenames", ())):
+                reason = "no dup() on WASI: file-descriptor capture (capfd) is impossible"
+            if reason is not None:
+                item.add_marker(pytest.mark.skip(reason=f"WASI: {reason}"))
 
     def pytest_collectstart(self, collector):
         path = getattr(collector, "path", None)
@@ -51,7 +61,11 @@ class Recorder:
     def pytest_collectreport(self, report):
         if report.failed:
             text = str(report.longrepr).strip()
-            line = {"id": report.nodeid, "outcome": "error", "message": ("collection: " + (text.splitlines()[-1] if text else ""))[:300]}
+            reason = self.skip_reason(report.nodeid)
+            if reason is not None:
+                line = {"id": report.nodeid, "outcome": "skipped", "message": f"WASI: {reason} (module not importable)"}
+            else:
+                line = {"id": report.nodeid, "outcome": "error", "message": ("collection: " + (text.splitlines()[-1] if text else ""))[:300]}
             self.out.write(json.dumps(line) + "\n")
 
     def pytest_runtest_logstart(self, nodeid, location):
@@ -92,7 +106,7 @@ def main(argv=None):
     args, extra = parser.parse_known_args(argv)
     recorder = Recorder(args.results, read_skips(args.skips))
     # WASI has no dup(): capture at the sys level; faulthandler cannot watch a duplicated stderr.
-    pytest_args = ["-q", "-p", "no:cacheprovider", "-p", "no:faulthandler", "--capture=sys", "--continue-on-collection-errors", "-o", "addopts=", "--tb=line", "-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
+    pytest_args = ["-q", "-p", "no:cacheprovider", "-p", "no:faulthandler", "--capture=sys", "--continue-on-collection-errors", "--basetemp", "/tmp/pytest-basetemp", "-o", "addopts=", "--tb=line", "-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
     for nodeid in args.deselect:
         pytest_args += ["--deselect", nodeid]
     for path in args.ignore:
