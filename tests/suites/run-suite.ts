@@ -171,9 +171,10 @@ function main() {
     report[dir] = counts;
     failures[dir] = results.filter((r) => ['failed', 'error', 'crashed'].includes(r.outcome));
     process.stderr.write(`${dir}: ${JSON.stringify(counts)}\n`);
+    // Written after every directory, so a long run that is stopped still leaves a report.
+    writeFileSync(join(ROOT, 'docs', 'test-suites', `${name}.json`), JSON.stringify({ suite: name, counts: report, failures }, null, 1) + '\n');
+    writeFileSync(join(ROOT, 'docs', 'test-suites', `${name}.md`), markdownReport(name, suite, report, failures));
   }
-  writeFileSync(join(ROOT, 'docs', 'test-suites', `${name}.json`), JSON.stringify({ suite: name, counts: report, failures }, null, 1) + '\n');
-  writeFileSync(join(ROOT, 'docs', 'test-suites', `${name}.md`), markdownReport(name, suite, report, failures));
   process.stderr.write(`report: docs/test-suites/${name}.json and .md\n`);
 }
 

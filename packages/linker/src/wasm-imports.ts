@@ -6,82 +6,72 @@ export interface WasmImport {
   name: string;
 }
 
-/** Reads the import section of a wasm binary (no runtime needed). */
-export function wasmImports(file: string): WasmImport[] {
-  const buf = readFileSync(file);
-  if (buf.readUInt32LE(0) !== 0x6d736100) throw new Error(`${file} is not a WebAssembly module`);
-  let pos = 8;
-  const leb = () => {
+/** A cursor over a wasm binary: LEB128 numbers and names. */
+class Reader {
+  pos = 8;
+  constructor(readonly buf: Buffer) {}
+  u32(): number {
     let result = 0;
     let shift = 0;
     for (;;) {
-      const byte = buf[pos++];
+      const byte = this.buf[this.pos++];
       result += (byte & 0x7f) * 2 ** shift;
       if (!(byte & 0x80)) return result;
       shift += 7;
     }
-  };
-  const str = () => {
-    const len = leb();
-    const s = buf.toString('utf8', pos, pos + len);
-    pos += len;
-    return s;
-  };
-  while (pos < buf.length) {
-    const id = buf[pos++];
-    const size = leb();
-    const end = pos + size;
-    if (id === 2) {
-      const imports: WasmImport[] = [];
-      const count = leb();
-      for (let i = 0; i < count; i++) {
-        const module = str();
-        const name = str();
-        const kind = buf[pos++];
-        if (kind === 0) leb(); // function: type index
-        else if (kind === 1) { pos++; const flags = leb(); leb(); if (flags & 1) leb(); } // table
-        else if (kind === 2) { const flags = leb(); leb(); if (flags & 1) leb(); } // memory
-        else if (kind === 3) pos += 2; // global: valtype, mutability
-        else if (kind === 4) { pos++; leb(); } // tag
-        imports.push({ module, name });
-      }
-      return imports;
-    }
-    pos = end;
   }
-  return [];
+  name(): string {
+    const len = this.u32();
+    const s = this.buf.toString('utf8', this.pos, this.pos + len);
+    this.pos += len;
+    return s;
+  }
+}
+
+/** Positions the reader at the start of section `id`'s contents, or returns undefined. */
+function findSection(file: string, id: number): Reader | undefined {
+  const buf = readFileSync(file);
+  if (buf.readUInt32LE(0) !== 0x6d736100) throw new Error(`${file} is not a WebAssembly module`);
+  const r = new Reader(buf);
+  while (r.pos < buf.length) {
+    const section = buf[r.pos++];
+    const size = r.u32();
+    if (section === id) return r;
+    r.pos += size;
+  }
+  return undefined;
+}
+
+/** Reads the import section of a wasm binary (no runtime needed). */
+export function wasmImports(file: string): WasmImport[] {
+  const r = findSection(file, 2);
+  if (!r) return [];
+  const imports: WasmImport[] = [];
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
+    const module = r.name();
+    const name = r.name();
+    const kind = r.buf[r.pos++];
+    if (kind === 0) r.u32(); // function: type index
+    else if (kind === 1) { r.pos++; const flags = r.u32(); r.u32(); if (flags & 1) r.u32(); } // table
+    else if (kind === 2) { const flags = r.u32(); r.u32(); if (flags & 1) r.u32(); } // memory
+    else if (kind === 3) r.pos += 2; // global: value type, mutability
+    else if (kind === 4) { r.pos++; r.u32(); } // tag
+    imports.push({ module, name });
+  }
+  return imports;
 }
 
 /** Lists the exports' names (a command exports _start, a reactor _initialize). */
 export function wasmExports(file: string): string[] {
-  const buf = readFileSync(file);
-  let pos = 8;
-  const leb = () => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = buf[pos++];
-      result += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) return result;
-      shift += 7;
-    }
-  };
-  while (pos < buf.length) {
-    const id = buf[pos++];
-    const size = leb();
-    const end = pos + size;
-    if (id === 7) {
-      const names: string[] = [];
-      const count = leb();
-      for (let i = 0; i < count; i++) {
-        const len = leb();
-        names.push(buf.toString('utf8', pos, pos + len));
-        pos += len + 1; // name, kind
-        leb(); // index
-      }
-      return names;
-    }
-    pos = end;
+  const r = findSection(file, 7);
+  if (!r) return [];
+  const names: string[] = [];
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
+    names.push(r.name());
+    r.pos++; // kind
+    r.u32(); // index
   }
-  return [];
+  return names;
 }
