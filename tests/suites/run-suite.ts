@@ -2,7 +2,8 @@
 //   node -r @swc-node/register tests/suites/run-suite.ts numpy [DIR...]
 // A test that takes the whole instance down (a trap) is recorded as "crashed" and the directory is
 // run again without it. Reports: docs/test-suites/<suite>.json and .md (committed).
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readLock, sourcesDir } from '@wasi-pystack/core';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,8 @@ export interface Suite {
   site: string[];
   dirs: string[];
   skips: string;
+  /** Folders taken from the package's sdist into /site (test data that meson does not install). */
+  fromSdist?: { source: string; paths: string[] };
 }
 
 export const SUITES: Record<string, Suite> = {
@@ -30,6 +33,7 @@ export const SUITES: Record<string, Suite> = {
     site: ['dist/numpy-wasi/site-packages', 'dist/pandas-wasi/site-packages'],
     dirs: ['pandas/tests/tslibs', 'pandas/tests/window', 'pandas/tests/io/json', 'pandas/tests/io/parser', 'pandas/tests/reshape', 'pandas/tests/series', 'pandas/tests/groupby', 'pandas/tests/frame'],
     skips: 'test-projects/test-suites/skips/pandas.txt',
+    fromSdist: { source: 'pandas', paths: ['pandas/tests'] },
   },
 };
 
@@ -90,6 +94,12 @@ function readResults(file: string): Result[] {
 export function prepareSite(suite: Suite): string {
   const site = mkdtempSync(join(tmpdir(), 'suite-site-'));
   for (const s of suite.site) cpSync(join(ROOT, s), site, { recursive: true });
+  if (suite.fromSdist) {
+    const entry = readLock(ROOT).sources[suite.fromSdist.source];
+    const sdist = join(sourcesDir(), entry.file);
+    const top = entry.file.replace(/\.tar\.gz$/, '');
+    execFileSync('tar', ['-xzf', sdist, '-C', site, '--strip-components=1', ...suite.fromSdist.paths.map((p) => `${top}/${p}`)]);
+  }
   return site;
 }
 
@@ -129,6 +139,7 @@ function markdownReport(name: string, suite: Suite, report: Record<string, Recor
     readFileSync(join(ROOT, suite.skips), 'utf8').trim(),
     '```',
     '',
+    ...(existsSync(join(ROOT, suite.skips.replace(/\.txt$/, '.notes.md'))) ? [readFileSync(join(ROOT, suite.skips.replace(/\.txt$/, '.notes.md')), 'utf8').trim(), ''] : []),
     '## Failures, errors and crashes',
     '',
   ];
@@ -163,8 +174,10 @@ function main() {
   const site = prepareSite(suite);
   const out = join(ROOT, 'dist', 'test-suites', name);
   mkdirSync(out, { recursive: true });
-  const report: Record<string, Record<string, number>> = {};
-  const failures: Record<string, Result[]> = {};
+  // Running some directories again keeps the other directories' results of the last full run.
+  const previous = only.length && existsSync(join(ROOT, 'docs', 'test-suites', `${name}.json`)) ? JSON.parse(readFileSync(join(ROOT, 'docs', 'test-suites', `${name}.json`), 'utf8')) : { counts: {}, failures: {} };
+  const report: Record<string, Record<string, number>> = previous.counts;
+  const failures: Record<string, Result[]> = previous.failures;
   for (const dir of only.length ? only : suite.dirs) {
     const results = runDir(suite, site, out, dir);
     const counts = countOutcomes(results);
