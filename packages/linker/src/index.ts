@@ -109,7 +109,7 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
   const foreign = wasmImports(tmp).filter((i) => i.module !== ALLOWED_IMPORT_MODULE);
   if (foreign.length) {
     rmSync(tmp);
-    throw new WasiPystackError(`the linked module imports from outside ${ALLOWED_IMPORT_MODULE}`, 'provide the missing symbols from a library in a manifest; never link with --allow-undefined', foreign.slice(0, 10).map((i) => `${i.module}.${i.name}`));
+    throw new WasiPystackError(`the linked module imports from outside ${ALLOWED_IMPORT_MODULE}`, 'provide the missing symbols from a library in a manifest (undefined symbols are never allowed)', foreign.slice(0, 10).map((i) => `${i.module}.${i.name}`));
   }
   renameSync(tmp, options.output);
   if (!process.env.WASI_PYSTACK_KEEP_WORK) rmSync(plan.workDir, { recursive: true, force: true });
