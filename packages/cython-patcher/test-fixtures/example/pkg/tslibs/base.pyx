@@ -1,0 +1,3 @@
+def twice(int x):
+    """Doubles x."""
+    return 2 * x
