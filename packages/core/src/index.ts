@@ -19,3 +19,4 @@ export * from './cross/collisions';
 export * from './cross/static-extensions';
 export * from './patches';
 export * from './cross/install-python-files';
+export * from './cross/meson-project';

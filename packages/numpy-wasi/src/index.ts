@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import {
@@ -10,7 +10,7 @@ import {
   fetchSource,
   getSource,
   log,
-  mesonCrossFile,
+  prepareMesonCross,
   publishOutput,
   readLock,
   readManifest,
@@ -19,16 +19,14 @@ import {
   stepKey,
   timed,
   writeManifest,
-  writeTargetPython,
   installPythonFiles,
   assertOnlyTargetPythonHeaders,
   applyPatches,
   patchesKey,
-  type Command,
 } from '@wasi-pystack/core';
 
 /** Bump when the recipe changes in a way the cache key would not otherwise see. */
-export const RECIPE_VERSION = 7;
+export const RECIPE_VERSION = 8;
 
 /** Patches to NumPy's source, each with its reason (packages/numpy-wasi/patches). */
 export const PATCHES_DIR = join(__dirname, '..', 'patches');
@@ -101,18 +99,11 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
     await applyPatches(src, PATCHES_DIR, logFile);
     const build = join(work, 'build');
     // Build tools run on the build machine: Cython (pinned wheel) in a venv of the build Python.
-    const venv = join(work, 'venv');
-    const tools: Command[] = [
-      { argv: [buildPython, '-m', 'venv', venv], cwd: work },
-      { argv: [join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--no-index', '--no-deps', '--quiet', await fetchSource(cython)], cwd: work },
-    ];
-    await runAll(tools, { logFile });
-    const targetPython = writeTargetPython({ prefix: python.dir, pyVersion: python.facts.pyVersion, buildPython, outDir: work });
-    const emptyPkgConfig = join(work, 'pkgconfig-empty');
-    mkdirSync(emptyPkgConfig, { recursive: true });
-    const crossFile = join(work, 'wasm32-wasip1.cross');
-    writeFileSync(crossFile, mesonCrossFile({ toolchain, python: targetPython, pkgConfigLibdir: emptyPkgConfig, properties: { longdouble_format: LONGDOUBLE_FORMAT } }));
-    const env = { PATH: `${join(venv, 'bin')}:${process.env.PATH}` };
+    const { crossFile, env } = await prepareMesonCross({
+      work, python, buildPython, toolchain, logFile,
+      toolWheels: [await fetchSource(cython)],
+      properties: { longdouble_format: LONGDOUBLE_FORMAT },
+    });
     const meson = [buildPython, join(src, 'vendored-meson', 'meson', 'meson.py')];
     await timed('NumPy meson setup (wasm32-wasip1)', () =>
       runAll([{ argv: [...meson, 'setup', '--cross-file', crossFile, '--buildtype=release', '-Db_ndebug=if-release', '--prefix=/usr/local', ...NUMPY_MESON_OPTIONS, build, src], cwd: work, env }], { logFile }),

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import {
   fetchSource,
   getSource,
   log,
-  mesonCrossFile,
+  prepareMesonCross,
   patchesKey,
   publishOutput,
   readLock,
@@ -23,13 +23,12 @@ import {
   stepKey,
   timed,
   writeManifest,
-  writeTargetPython,
   installPythonFiles,
 } from '@wasi-pystack/core';
 import { patchCythonFile, uniqueInitSymbol } from '@wasi-pystack/cython-patcher';
 
 /** Bump when the recipe changes in a way the cache key would not otherwise see. */
-export const RECIPE_VERSION = 1;
+export const RECIPE_VERSION = 2;
 export const PATCHES_DIR = join(__dirname, '..', 'patches');
 /** Pure-Python packages pandas needs at run time, bundled from pinned wheels. */
 export const RUNTIME_DEPENDENCIES = ['python-dateutil', 'six', 'pytz', 'tzdata'];
@@ -78,23 +77,13 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
   const step = await cachedStep({ step: 'pandas-wasm32-wasip1', key }, async (out, work, logFile) => {
     const src = extractTarball(await fetchSource(pandas), join(work, 'src'));
     await applyPatches(src, PATCHES_DIR, logFile);
-    const venv = join(work, 'venv');
-    await runAll(
-      [
-        { argv: [buildPython, '-m', 'venv', venv], cwd: work },
-        { argv: [join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--no-index', '--no-deps', '--quiet', ...(await Promise.all(tools.map((t) => fetchSource(t))))], cwd: work },
-      ],
-      { logFile },
-    );
-    // pandas runs its code generators (Tempita, from Cython) with the target Python.
-    const venvSitePackages = join(venv, 'lib', `python${python.facts.pyVersion}`, 'site-packages');
-    const targetPython = writeTargetPython({ prefix: python.dir, pyVersion: python.facts.pyVersion, buildPython, outDir: work, extraPythonPath: [venvSitePackages] });
-    const emptyPkgConfig = join(work, 'pkgconfig-empty');
-    mkdirSync(emptyPkgConfig, { recursive: true });
-    const crossFile = join(work, 'wasm32-wasip1.cross');
-    writeFileSync(crossFile, mesonCrossFile({ toolchain, python: targetPython, pkgConfigLibdir: emptyPkgConfig, properties: { 'numpy-include-dir': numpy.includeDirs[0] } }));
     // Cython finds `cimport numpy` (numpy/__init__.pxd) on its Python path: the target NumPy's package.
-    const env = { PATH: `${join(venv, 'bin')}:${process.env.PATH}`, PYTHONPATH: join(numpy.dir, 'site-packages') };
+    const { crossFile, env, venv } = await prepareMesonCross({
+      work, python, buildPython, toolchain, logFile,
+      toolWheels: await Promise.all(tools.map((t) => fetchSource(t))),
+      properties: { 'numpy-include-dir': numpy.includeDirs[0] },
+      pythonPath: join(numpy.dir, 'site-packages'),
+    });
     const build = join(work, 'build');
     const meson = [join(venv, 'bin', 'meson')];
     await timed('pandas meson setup (wasm32-wasip1)', () =>
