@@ -71,3 +71,12 @@ export function readManifest(dirOrFile: string): BuildManifest & { dir: string }
     includeDirs: raw.includeDirs.map(abs),
   };
 }
+
+/** The native build Python a python-wasi manifest names; later steps run their tools with it. */
+export function requireBuildPython(manifest: BuildManifest & { dir: string }): string {
+  const buildPython = manifest.facts.buildPython;
+  if (!buildPython || !existsSync(buildPython)) {
+    throw new WasiPystackError(`${manifest.dir} names no usable build Python (${buildPython})`, 'rebuild python-wasi: npx nx run python-wasi:compile --skip-nx-cache');
+  }
+  return buildPython;
+}

@@ -61,6 +61,14 @@ export async function cachedStep(
   return { outDir, cached: false, logFile };
 }
 
+/**
+ * Identity of a finished step's output (also when published elsewhere): later steps put it in their
+ * cache keys, so they rebuild when it changes.
+ */
+export function stepOutputIdentity(outDir: string): string {
+  return stepKey(readFileSync(join(outDir, DONE_MARKER), 'utf8'));
+}
+
 /** What a finished step recorded: its key and how long its cold build took. */
 export function readStepRecord(outDir: string): { step: string; key: unknown; seconds?: number; finished: string } {
   return JSON.parse(readFileSync(join(outDir, DONE_MARKER), 'utf8'));

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import {
-  WasiPystackError,
   buildStaticExtensions,
   cachedStep,
   extractTarball,
@@ -16,7 +15,8 @@ import {
   readManifest,
   resolveToolchain,
   runAll,
-  stepKey,
+  requireBuildPython,
+  stepOutputIdentity,
   timed,
   writeManifest,
   installPythonFiles,
@@ -79,10 +79,7 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
   const lock = readLock(options.workspaceRoot);
   const toolchain = await resolveToolchain(lock);
   const python = readManifest(options.pythonWasi);
-  const buildPython = python.facts.buildPython;
-  if (!buildPython || !existsSync(buildPython)) {
-    throw new WasiPystackError(`${options.pythonWasi} names no usable build Python`, 'rebuild python-wasi: npx nx run python-wasi:compile --skip-nx-cache');
-  }
+  const buildPython = requireBuildPython(python);
   const numpy = getSource(lock, 'numpy');
   const cython = getSource(lock, 'cython');
   const key = {
@@ -90,7 +87,7 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
     numpy: numpy.sha256,
     cython: cython.sha256,
     toolchain: toolchain.fingerprint,
-    python: stepKey(readFileSync(join(options.pythonWasi, '.step-complete.json'), 'utf8')),
+    python: stepOutputIdentity(options.pythonWasi),
     options: NUMPY_MESON_OPTIONS,
     patches: patchesKey(PATCHES_DIR),
   };

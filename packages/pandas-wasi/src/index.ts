@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -20,7 +19,8 @@ import {
   resolveToolchain,
   runAll,
   runCommand,
-  stepKey,
+  requireBuildPython,
+  stepOutputIdentity,
   timed,
   writeManifest,
   installPythonFiles,
@@ -41,8 +41,6 @@ export interface PandasWasiOptions {
   jobs?: number;
 }
 
-const identity = (dir: string) => stepKey(readFileSync(join(dir, '.step-complete.json'), 'utf8'));
-
 /** Cython's generated sources in a meson build dir (<target>.p/<path>.pyx.c|cpp) with their module names. */
 function generatedCythonSources(ninja: string, buildDir: string): { file: string; module: string }[] {
   const targets = execFileSync(ninja, ['-t', 'targets', 'all'], { cwd: buildDir, encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -60,8 +58,7 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
   const toolchain = await resolveToolchain(lock);
   const python = readManifest(options.pythonWasi);
   const numpy = readManifest(options.numpyWasi);
-  const buildPython = python.facts.buildPython;
-  if (!buildPython || !existsSync(buildPython)) throw new WasiPystackError(`${options.pythonWasi} names no usable build Python`, 'rebuild python-wasi: npx nx run python-wasi:compile --skip-nx-cache');
+  const buildPython = requireBuildPython(python);
   const pandas = getSource(lock, 'pandas');
   // Build-machine tools of pandas' build (pyproject build-system requirements), from pinned wheels.
   const tools = ['cython', 'meson', 'versioneer'].map((n) => getSource(lock, n));
@@ -70,8 +67,8 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
     pandas: pandas.sha256,
     tools: tools.map((t) => t.sha256),
     toolchain: toolchain.fingerprint,
-    python: identity(options.pythonWasi),
-    numpy: identity(options.numpyWasi),
+    python: stepOutputIdentity(options.pythonWasi),
+    numpy: stepOutputIdentity(options.numpyWasi),
     patches: patchesKey(PATCHES_DIR),
   };
   const step = await cachedStep({ step: 'pandas-wasm32-wasip1', key }, async (out, work, logFile) => {

@@ -6,6 +6,7 @@ import {
   getSource,
   readLock,
   readManifest,
+  requireBuildPython,
   runCommand,
   timed,
   type Command,
@@ -78,10 +79,7 @@ export async function bundle(options: BundleOptions): Promise<BundleInfo> {
   const lock = readLock(options.workspaceRoot);
   const project = options.project ? readProject(options.project, lock) : undefined;
   const python = readManifest(options.inputs[0]);
-  const buildPython = python.facts.buildPython;
-  if (!buildPython || !existsSync(buildPython)) {
-    throw new WasiPystackError(`${options.inputs[0]} names no usable build Python (${buildPython})`, 'rebuild python-wasi: npx nx run python-wasi:compile --skip-nx-cache');
-  }
+  const buildPython = requireBuildPython(python);
   const wheelEntries = [...(project?.dependencies ?? [])];
   for (const name of options.wheels ?? []) {
     const entry = getSource(lock, name);
