@@ -20,3 +20,7 @@ export * from './cross/static-extensions';
 export * from './patches';
 export * from './cross/install-python-files';
 export * from './cross/meson-project';
+export * from './function-casts/wasm-signature';
+export * from './function-casts/cast-warnings';
+export * from './function-casts/audit';
+export * from './function-casts/method-tables';

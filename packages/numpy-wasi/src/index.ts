@@ -23,6 +23,9 @@ import {
   assertOnlyTargetPythonHeaders,
   applyPatches,
   patchesKey,
+  auditStepFunctionCasts,
+  castAuditKey,
+  FUNCTION_CAST_WARNING_FLAGS,
 } from '@wasi-pystack/core';
 
 /** Bump when the recipe changes in a way the cache key would not otherwise see. */
@@ -30,6 +33,8 @@ export const RECIPE_VERSION = 8;
 
 /** Patches to NumPy's source, each with its reason (packages/numpy-wasi/patches). */
 export const PATCHES_DIR = join(__dirname, '..', 'patches');
+/** Reviewed function-pointer casts that differ on wasm but are never called through (see core's function-casts). */
+export const FUNCTION_CASTS_ALLOW = join(PATCHES_DIR, 'function-casts.allow');
 
 /** Extension modules that exist only for NumPy's own tests; built into a separate manifest. */
 export const TEST_HELPER_MODULES = [
@@ -90,6 +95,7 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
     python: stepOutputIdentity(options.pythonWasi),
     options: NUMPY_MESON_OPTIONS,
     patches: patchesKey(PATCHES_DIR),
+    casts: castAuditKey(FUNCTION_CASTS_ALLOW),
   };
   const step = await cachedStep({ step: 'numpy-wasm32-wasip1', key }, async (out, work, logFile) => {
     const src = extractTarball(await fetchSource(numpy), join(work, 'src'));
@@ -100,6 +106,7 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
       work, python, buildPython, toolchain, logFile,
       toolWheels: [await fetchSource(cython)],
       properties: { longdouble_format: LONGDOUBLE_FORMAT },
+      compileArgs: FUNCTION_CAST_WARNING_FLAGS,
     });
     const meson = [buildPython, join(src, 'vendored-meson', 'meson', 'meson.py')];
     await timed('NumPy meson setup (wasm32-wasip1)', () =>
@@ -109,6 +116,8 @@ export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDi
     const extensions = { buildDir: build, meson, ninja: 'ninja', ar: toolchain.ar, nm: toolchain.nm, env, logFile, log };
     const runtime = await timed('NumPy extension modules', () => buildStaticExtensions({ ...extensions, outDir: out, include: (m) => !TEST_HELPER_MODULES.includes(m) }));
     const tests = await buildStaticExtensions({ ...extensions, outDir: join(out, 'test-helpers'), include: (m) => TEST_HELPER_MODULES.includes(m) });
+    // Every function-pointer cast and method-table entry that would trap on wasm fails the step here.
+    auditStepFunctionCasts({ logFile, outDir: out, paths: { buildDir: build, sourceRoots: [src, build] }, allowList: FUNCTION_CASTS_ALLOW, what: `NumPy ${numpy.version}` });
     // The Python package with the files meson generates (__config__.py, ...), its tests, and its C
     // headers (with the target's _numpyconfig.h, for packages built against NumPy).
     installPythonFiles(build, meson, join(out, 'site-packages'), env);

@@ -24,12 +24,17 @@ import {
   timed,
   writeManifest,
   installPythonFiles,
+  auditStepFunctionCasts,
+  castAuditKey,
+  FUNCTION_CAST_WARNING_FLAGS,
 } from '@wasi-pystack/core';
 import { patchCythonFile, uniqueInitSymbol } from '@wasi-pystack/cython-patcher';
 
 /** Bump when the recipe changes in a way the cache key would not otherwise see. */
 export const RECIPE_VERSION = 2;
 export const PATCHES_DIR = join(__dirname, '..', 'patches');
+/** Reviewed function-pointer casts that differ on wasm but are never called through (see core's function-casts). */
+export const FUNCTION_CASTS_ALLOW = join(PATCHES_DIR, 'function-casts.allow');
 /** Pure-Python packages pandas needs at run time, bundled from pinned wheels. */
 export const RUNTIME_DEPENDENCIES = ['python-dateutil', 'six', 'pytz', 'tzdata'];
 
@@ -70,6 +75,7 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
     python: stepOutputIdentity(options.pythonWasi),
     numpy: stepOutputIdentity(options.numpyWasi),
     patches: patchesKey(PATCHES_DIR),
+    casts: castAuditKey(FUNCTION_CASTS_ALLOW),
   };
   const step = await cachedStep({ step: 'pandas-wasm32-wasip1', key }, async (out, work, logFile) => {
     const src = extractTarball(await fetchSource(pandas), join(work, 'src'));
@@ -80,6 +86,7 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
       toolWheels: await Promise.all(tools.map((t) => fetchSource(t))),
       properties: { 'numpy-include-dir': numpy.includeDirs[0] },
       pythonPath: join(numpy.dir, 'site-packages'),
+      compileArgs: FUNCTION_CAST_WARNING_FLAGS,
     });
     const build = join(work, 'build');
     const meson = [join(venv, 'bin', 'meson')];
@@ -110,6 +117,7 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
         externalArchives: [...python.libraries, ...numpy.libraries],
       }),
     );
+    auditStepFunctionCasts({ logFile, outDir: out, paths: { buildDir: build, sourceRoots: [src, build] }, allowList: FUNCTION_CASTS_ALLOW, what: `pandas ${pandas.version}` });
     installPythonFiles(build, meson, join(out, 'site-packages'), env);
     writeManifest(out, {
       name: 'pandas',

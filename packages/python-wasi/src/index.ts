@@ -16,15 +16,23 @@ import {
   writeManifest,
   type SourceLock,
   type Toolchain,
+  auditStepFunctionCasts,
+  castAuditKey,
+  applyPatches,
+  patchesKey,
 } from '@wasi-pystack/core';
-import { HOST_CONFIGURE_CACHE, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
+import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
 import { LIBRARIES, writeLibraryFiles } from './libraries';
 
-export { HOST_CONFIGURE_CACHE, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
+export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
 export { LIBRARIES, SQLITE_DEFINES, type LibraryRecipe } from './libraries';
 
 /** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
 export const RECIPE_VERSIONS = { libraries: 2, buildPython: 1, host: 2 };
+/** Patches to CPython's source, each with its reason (packages/python-wasi/patches). */
+export const PATCHES_DIR = join(__dirname, '..', 'patches');
+/** Reviewed function-pointer casts in CPython that differ on wasm but are never called through. */
+export const FUNCTION_CASTS_ALLOW = join(PATCHES_DIR, 'function-casts.allow');
 
 export interface PythonWasiOptions {
   workspaceRoot: string;
@@ -93,16 +101,24 @@ async function buildBuildPython(lock: SourceLock, jobs: number) {
 
 /** Step 3: the wasm32-wasip1 host Python, collected into an output with a manifest. */
 async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: string, buildPython: string, libPrefix: string, jobs: number) {
-  const key = { v: RECIPE_VERSIONS.host, libraries: libPrefix, sources: sourceKey(lock, ['cpython', ...LIBRARIES.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE };
+  const key = { v: RECIPE_VERSIONS.host, libraries: libPrefix, sources: sourceKey(lock, ['cpython', ...LIBRARIES.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE, casts: castAuditKey(FUNCTION_CASTS_ALLOW), patches: patchesKey(PATCHES_DIR), setupLocal: SETUP_LOCAL };
   return cachedStep({ step: 'cpython-wasm32-wasip1', key }, async (out, work, logFile) => {
     const cpython = getSource(lock, 'cpython');
     const src = extractTarball(await fetchSource(cpython), join(work, 'src'));
+    await applyPatches(src, PATCHES_DIR, logFile);
     const buildDir = join(work, 'build');
     const destDir = join(work, 'dest');
-    mkdirSync(buildDir, { recursive: true });
+    // Modules configure leaves out on WASI but that work there (configure keeps an existing file).
+    mkdirSync(join(buildDir, 'Modules'), { recursive: true });
+    writeFileSync(join(buildDir, 'Modules', 'Setup.local'), SETUP_LOCAL);
     await timed('CPython host (wasm32-wasip1)', () =>
       runAll(planHostPython({ src, buildDir, destDir, buildPython, libPrefix, toolchain, build, jobs }), { logFile }),
     );
+    auditStepFunctionCasts({
+      logFile, outDir: out, paths: { buildDir, sourceRoots: [src, buildDir] }, allowList: FUNCTION_CASTS_ALLOW, what: `CPython ${cpython.version}`,
+      // The interpreter and its modules (not PC/, Mac/ or Tools/, never built for WASI).
+      scanRoots: ['Modules', 'Objects', 'Python', 'Parser'].map((d) => join(src, d)),
+    });
     collectHostOutput({ src, buildDir, destDir, libPrefix, out, version: cpython.version });
   });
 }
@@ -132,7 +148,7 @@ function collectHostOutput(p: { src: string; buildDir: string; destDir: string; 
     version: p.version,
     // A static build installs libpython only into its config folder.
     libraries: [`lib/python${pyVer}/${configDir}/libpython${pyVer}.a`, ...libs.map((l) => `lib/wasm32-wasip1/${l}`)],
-    linkArgs: ['-ldl', '-lwasi-emulated-signal', '-lwasi-emulated-getpid', '-lwasi-emulated-process-clocks', '-lm'],
+    linkArgs: HOST_LINK_ARGS,
     modules: [],
     pythonRoots: [{ path: `lib/python${pyVer}`, exclude: [...STDLIB_EXCLUDES, configDir] }],
     includeDirs: [`include/python${pyVer}`],

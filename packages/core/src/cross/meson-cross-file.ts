@@ -8,6 +8,8 @@ export interface MesonCrossOptions {
   pkgConfigLibdir: string;
   /** Extra [properties], e.g. NumPy's longdouble_format. */
   properties?: Record<string, string | boolean>;
+  /** Arguments for every C and C++ compile of the host (target) machine, e.g. warning flags. */
+  compileArgs?: string[];
 }
 
 const value = (v: string | boolean) => (typeof v === 'boolean' ? String(v) : `'${v.replace(/'/g, "\\'")}'`);
@@ -43,5 +45,8 @@ export function mesonCrossFile(options: MesonCrossOptions): string {
     '[properties]',
     ...Object.entries(properties).map(([k, v]) => `${k} = ${value(v)}`),
     '',
+    ...(options.compileArgs?.length
+      ? ['[built-in options]', `c_args = [${options.compileArgs.map(value).join(', ')}]`, `cpp_args = [${options.compileArgs.map(value).join(', ')}]`, '']
+      : []),
   ].join('\n');
 }

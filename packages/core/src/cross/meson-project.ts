@@ -17,6 +17,8 @@ export interface MesonCrossInput {
   toolWheels: string[];
   /** Extra [properties] of the cross file. */
   properties?: Record<string, string | boolean>;
+  /** Arguments for every compile (the cross file's c_args/cpp_args). */
+  compileArgs?: string[];
   /** PYTHONPATH for the build's commands (e.g. where Cython finds `cimport numpy`). */
   pythonPath?: string;
   logFile: string;
@@ -57,7 +59,7 @@ export async function prepareMesonCross(input: MesonCrossInput): Promise<MesonCr
   const emptyPkgConfig = join(input.work, 'pkgconfig-empty');
   mkdirSync(emptyPkgConfig, { recursive: true });
   const crossFile = join(input.work, 'wasm32-wasip1.cross');
-  writeFileSync(crossFile, mesonCrossFile({ toolchain: input.toolchain, python: targetPython, pkgConfigLibdir: emptyPkgConfig, properties: input.properties }));
+  writeFileSync(crossFile, mesonCrossFile({ toolchain: input.toolchain, python: targetPython, pkgConfigLibdir: emptyPkgConfig, properties: input.properties, compileArgs: input.compileArgs }));
   const env: Record<string, string> = { PATH: `${join(venv, 'bin')}:${process.env.PATH}` };
   if (input.pythonPath) env.PYTHONPATH = input.pythonPath;
   return { crossFile, targetPython, venv, env };

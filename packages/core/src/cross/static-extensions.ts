@@ -85,7 +85,7 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     const dropped = new Set(plan.dropped.get(m.name) ?? []);
     const kept: ExtensionModule = { ...m, objects: m.objects.filter((o) => !dropped.has(o)) };
     const renames = plan.renames.get(m.name);
-    const objects = renames ? recompileWithRenames(kept, renames, input.buildDir, input.ninja, join(input.buildDir, 'wasi-pystack-renames')) : kept.objects;
+    const objects = renames ? await recompileWithRenames(kept, renames, input.buildDir, input.ninja, join(input.buildDir, 'wasi-pystack-renames'), input.logFile) : kept.objects;
     if (renames) say(`${m.name}: renamed its own copies of ${renames.length} symbols also defined elsewhere`);
     const rel = `lib/lib${mangle(m.name)}.a`;
     archive(rel, objects);
