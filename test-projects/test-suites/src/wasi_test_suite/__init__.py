@@ -1,6 +1,6 @@
 """Runs a package's pytest suite inside a WebAssembly module and records every outcome.
 
-    python -m wasi_test_suite --results /out/results.jsonl --skips /suite/skips.txt [--deselect ID]... DIR...
+    python -m wasi_test_suite --results /out/results.jsonl --skips /suite/skips.txt [--ctypes-standin] [--deselect ID]... DIR...
 
 Each finished test appends one JSON line to the results file as soon as it is known, and the test
 about to run is written to <results>.current first, so a host can tell which test took the whole
@@ -13,6 +13,8 @@ import json
 import sys
 
 import pytest
+
+from . import ctypes_standin
 
 # Fixtures that capture at the file-descriptor level need dup(), which WASI does not have.
 FD_CAPTURE = {"capfd", "capfdbinary"}
@@ -102,17 +104,27 @@ def main(argv=None):
     parser.add_argument("--skips")
     parser.add_argument("--deselect", action="append", default=[])
     parser.add_argument("--ignore", action="append", default=[])
+    parser.add_argument("--rootdir", help="pytest's rootdir (where the packages under test are)")
+    parser.add_argument("--ctypes-standin", action="store_true", help="let `import ctypes` succeed; tests that use it skip (ctypes_standin.py)")
     parser.add_argument("paths", nargs="+")
     args, extra = parser.parse_known_args(argv)
     recorder = Recorder(args.results, read_skips(args.skips))
+    if args.ctypes_standin:
+        ctypes_standin.install(search_path=args.rootdir)
     # WASI has no dup(): capture at the sys level; faulthandler cannot watch a duplicated stderr.
     pytest_args = ["-q", "-p", "no:cacheprovider", "-p", "no:faulthandler", "--capture=sys", "--continue-on-collection-errors", "--basetemp", "/tmp/pytest-basetemp", "-o", "addopts=", "--tb=line", "-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
     for nodeid in args.deselect:
         pytest_args += ["--deselect", nodeid]
     for path in args.ignore:
         pytest_args += ["--ignore", path]
-    code = pytest.main(pytest_args + extra + args.paths, plugins=[recorder])
-    return 0 if code in (0, 1) else int(code)
+    plugins = [recorder]
+    if args.ctypes_standin:
+        plugins.append(ctypes_standin.PLUGIN)
+    if args.rootdir:
+        pytest_args += ["--rootdir", args.rootdir]
+    code = pytest.main(pytest_args + extra + args.paths, plugins=plugins)
+    # 1: some tests failed; 5: nothing left to run (every module skipped). Both are results, not crashes.
+    return 0 if code in (0, 1, 5) else int(code)
 
 
 if __name__ == "__main__":
