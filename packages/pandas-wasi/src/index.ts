@@ -44,6 +44,11 @@ export interface PandasWasiOptions {
   numpyWasi: string;
   outDir: string;
   jobs?: number;
+  /**
+   * Only for experiments that reproduce other builds (docs/stack-root-cause.md): extra arguments for
+   * every compile, and keeping symbols that NumPy's archives define too (no renames).
+   */
+  experiment?: { compileArgs?: string[]; keepDuplicateSymbols?: boolean };
 }
 
 /** Cython's generated sources in a meson build dir (<target>.p/<path>.pyx.c|cpp) with their module names. */
@@ -76,6 +81,7 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
     numpy: stepOutputIdentity(options.numpyWasi),
     patches: patchesKey(PATCHES_DIR),
     casts: castAuditKey(FUNCTION_CASTS_ALLOW),
+    ...(options.experiment ? { experiment: options.experiment } : {}),
   };
   const step = await cachedStep({ step: 'pandas-wasm32-wasip1', key }, async (out, work, logFile) => {
     const src = extractTarball(await fetchSource(pandas), join(work, 'src'));
@@ -86,7 +92,7 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
       toolWheels: await Promise.all(tools.map((t) => fetchSource(t))),
       properties: { 'numpy-include-dir': numpy.includeDirs[0] },
       pythonPath: join(numpy.dir, 'site-packages'),
-      compileArgs: FUNCTION_CAST_WARNING_FLAGS,
+      compileArgs: [...FUNCTION_CAST_WARNING_FLAGS, ...(options.experiment?.compileArgs ?? [])],
     });
     const build = join(work, 'build');
     const meson = [join(venv, 'bin', 'meson')];
@@ -115,6 +121,7 @@ export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ out
         include: () => true,
         initSymbolFor: (m) => (cythonModules.has(m.name) ? uniqueInitSymbol(m.name) : m.initSymbol),
         externalArchives: [...python.libraries, ...numpy.libraries],
+        keepDuplicateSymbols: options.experiment?.keepDuplicateSymbols,
       }),
     );
     auditStepFunctionCasts({ logFile, outDir: out, paths: { buildDir: build, sourceRoots: [src, build] }, allowList: FUNCTION_CASTS_ALLOW, what: `pandas ${pandas.version}` });

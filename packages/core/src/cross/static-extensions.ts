@@ -20,6 +20,11 @@ export interface StaticExtensionsInput {
   initSymbolFor?: (module: ExtensionModule) => string;
   /** Archives of other steps linked into the same module (NumPy's, for pandas): their globals win. */
   externalArchives?: string[];
+  /**
+   * Leave symbols that other units define too as they are (no renames, no dropped copies). Only for
+   * experiments that reproduce other builds: such archives link only with duplicates allowed.
+   */
+  keepDuplicateSymbols?: boolean;
   /** Archives go to outDir/lib. */
   outDir: string;
   env?: Record<string, string>;
@@ -75,7 +80,8 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     symbols: new Map([[a, definedSymbols(input.nm, a, input.buildDir)]]),
   }));
   const units = [...external, ...libs.map((l) => unit(l, 'library', libMembers.get(l)!)), ...modules.map((m) => unit(m.name, 'module', m.objects))];
-  const plan = planCollisions(units);
+  // Keeping duplicates is only for experiments that reproduce other builds (docs/stack-root-cause.md).
+  const plan = input.keepDuplicateSymbols ? { dropped: new Map<string, string[]>(), renames: new Map<string, string[]>() } : planCollisions(units);
 
   const libDir = join(input.outDir, 'lib');
   mkdirSync(libDir, { recursive: true });
