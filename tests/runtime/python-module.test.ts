@@ -117,6 +117,21 @@ describe.each(RUNTIMES)('python.wasm under $name', (runtime) => {
     expect(slept).toBeLessThan(30);
   });
 
+  it('collects a reference cycle through operator.methodcaller (its tp_clear is called as int (*)(PyObject *))', () => {
+    const script = [
+      'import gc, operator',
+      'd = {}  # an empty dict is not tracked yet, so the methodcaller is the first to be cleared',
+      'm = operator.methodcaller("f", d)',
+      'd["m"] = m',
+      'del d, m',
+      'print("collected", gc.collect() > 0)',
+    ].join('\n');
+    const r = runtime.run(PYTHON, ['-c', script]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('collected True');
+    expect(r.code).toBe(0);
+  });
+
   it('ends deep Python and C recursion in RecursionError, not a crash', () => {
     const script = [
       'import json, sys',

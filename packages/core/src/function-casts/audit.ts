@@ -51,6 +51,14 @@ const i32s = (n: number) => `(${Array(n).fill('i32').join(',')})->(i32)`;
 
 /** A method-table entry whose function takes another number of arguments than its flags pass. */
 function methodEntryAsCast(e: MethodEntryMismatch): ClassifiedCast {
+  const sig = (n: number, returns?: string) => (returns === 'void' ? `${i32s(n).slice(0, -5)}->()` : i32s(n));
+  if (e.method.startsWith('Py_')) {
+    return {
+      file: e.file, line: e.line, column: e.column, kind: 'mismatch', flags: e.flags,
+      from: `${e.func} (${e.declared} parameters${e.returns ? `, returns ${e.returns}` : ''})`, fromWasm: sig(e.declared, e.returns),
+      to: `type slot ${e.method} (${e.expected} arguments${e.expectedReturns ? `, returns ${e.expectedReturns}` : ''})`, toWasm: sig(e.expected, e.expectedReturns),
+    };
+  }
   const flags = e.flags.map((f) => `METH_${f}`).join('|');
   return {
     file: e.file, line: e.line, column: e.column, kind: 'mismatch', flags: e.flags,

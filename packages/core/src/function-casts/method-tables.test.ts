@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkMethodEntries, expectedParamCount, functionDefinitions } from './method-tables';
+import { checkMethodEntries, checkTypeSlots, expectedParamCount, functionDefinitions, functionSignatures } from './method-tables';
 
 // Shapes from NumPy 2.4.0's multiarraymodule.c / convert_datatype.c and CPython's selectmodule.c.
 const SOURCE = [
@@ -55,6 +55,42 @@ describe('method-table scan', () => {
     expect(found.map((f) => `${f.file}:${f.line} ${f.method} ${f.declared}/${f.expected}`)).toEqual([
       'm.c:21 _get_castingimpl 2/3',
       'm.c:28 kqueue_tracking_after_fork 1/2',
+    ]);
+  });
+});
+
+// CPython 3.13.5's Modules/_operator.c: a void tp_clear in a PyType_Spec, stored as void * (no cast).
+const SLOTS = [
+  'static void',
+  'methodcaller_clear(methodcallerobject *mc)',
+  '{',
+  '    Py_CLEAR(mc->name);',
+  '}',
+  'static int',
+  'methodcaller_traverse(methodcallerobject *mc, visitproc visit, void *arg)',
+  '{',
+  '    return 0;',
+  '}',
+  'static void methodcaller_dealloc(methodcallerobject *mc) { }',
+  'static PyType_Slot methodcaller_type_slots[] = {',
+  '    {Py_tp_dealloc, methodcaller_dealloc},',
+  '    {Py_tp_traverse, methodcaller_traverse},',
+  '    {Py_tp_clear, methodcaller_clear},',
+  '    {Py_nb_add, (void *)methodcaller_dealloc},',
+  '    {0, NULL}',
+  '};',
+].join('\n');
+
+describe('type-slot scan', () => {
+  it('reads whether a definition returns void, with the return type on the line before', () => {
+    expect(functionSignatures(SLOTS).get('methodcaller_clear')).toEqual({ params: 1, returnsVoid: true });
+    expect(functionSignatures(SLOTS).get('methodcaller_traverse')).toEqual({ params: 3, returnsVoid: false });
+  });
+  it('reports a slot function that returns or takes otherwise than CPython calls it', () => {
+    const found = checkTypeSlots('_operator.c', SLOTS, functionSignatures(SLOTS));
+    expect(found.map((f) => `${f.line} ${f.method} ${f.func} ${f.declared}/${f.expected} ${f.returns ?? ''}`)).toEqual([
+      '15 Py_tp_clear methodcaller_clear 1/1 void',
+      '16 Py_nb_add methodcaller_dealloc 1/2 void',
     ]);
   });
 });
