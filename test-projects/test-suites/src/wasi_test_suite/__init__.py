@@ -46,6 +46,13 @@ class Recorder:
                 return reason
         return None
 
+    def pytest_addoption(self, parser):
+        # The cache plugin is off (it needs os.umask, which WASI lacks), but tests read its options:
+        # pandas' test_coercion reads --lf. They keep their defaults.
+        group = parser.getgroup("wasi-test-suite")
+        group.addoption("--lf", "--last-failed", action="store_true", dest="lf", default=False, help="(no cache on WASI)")
+        group.addoption("--ff", "--failed-first", action="store_true", dest="failedfirst", default=False, help="(no cache on WASI)")
+
     def pytest_collection_modifyitems(self, config, items):
         for item in items:
             reason = self.skip_reason(item.nodeid)
