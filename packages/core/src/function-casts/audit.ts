@@ -126,14 +126,14 @@ export function auditStepFunctionCasts(input: Omit<FunctionCastAuditInput, 'log'
   const roots = input.scanRoots ?? input.paths.sourceRoots ?? [];
   const sourceRoot = (p: string) => (input.paths.sourceRoots ?? []).find((r) => p === r || p.startsWith(`${r}/`)) ?? p;
   // Entry paths relative to the source root (as the casts' are), not to the scanned sub-folder.
-  input = { ...input, methodEntries: roots.flatMap((r) => scanMethodTables([r]).map((e) => ({ ...e, file: relative(sourceRoot(r), join(r, e.file)) }))) } as typeof input;
+  const methodEntries = roots.flatMap((r) => scanMethodTables([r]).map((e) => ({ ...e, file: relative(sourceRoot(r), join(r, e.file)) })));
   let audit: FunctionCastAudit;
   try {
-    audit = auditFunctionCasts({ ...input, log });
+    audit = auditFunctionCasts({ ...input, log, methodEntries });
   } catch (e) {
     if (castAuditMode() === 'strict' || !(e instanceof WasiPystackError)) throw e;
     logLine(`WASI_PYSTACK_CAST_AUDIT=warn, going on despite:\n${e.message}`);
-    audit = auditFunctionCasts({ ...input, log, allowList: undefined, reportOnly: true });
+    audit = auditFunctionCasts({ ...input, log, methodEntries, allowList: undefined, reportOnly: true });
   }
   writeFileSync(join(input.outDir, 'function-casts.json'), JSON.stringify(audit, null, 1) + '\n');
   return audit;
