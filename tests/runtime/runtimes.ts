@@ -58,10 +58,13 @@ export const wasmtime: Runtime = {
   wadup: (module, sandbox, inputs) => parseWadup(spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--wadup', sandbox, module, ...inputs])),
 };
 
+const NODE_FLAGS = ['--no-warnings', '--single-threaded-gc'];
+
 export const node: Runtime = {
   name: 'node',
-  run: (module, args, options) => spawn([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
-  wadup: (module, sandbox, inputs) => parseWadup(spawn([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, module, ...inputs])),
+  // --single-threaded-gc: see tools/node-wasi-run.mjs (a V8 concurrent-sweeper abort under Node 20).
+  run: (module, args, options) => spawn([process.execPath, ...NODE_FLAGS, join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
+  wadup: (module, sandbox, inputs) => parseWadup(spawn([process.execPath, ...NODE_FLAGS, join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, module, ...inputs])),
 };
 
 export const RUNTIMES: Runtime[] = [wasmtime, node];
