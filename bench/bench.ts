@@ -53,7 +53,7 @@ const runs: [string, string[]][] = [
   ['native python3', ['python3', '-c', 'pass']],
   ['wasmtime (wasi-run.py)', [VENV_PYTHON, join(ROOT, 'tools/wasi-run.py'), python, '-c', 'pass']],
   ['wasmtime runner alone', [VENV_PYTHON, '-c', 'import wasmtime']],
-  ['node:wasi (node-wasi-run.mjs)', [process.execPath, '--no-warnings', '--single-threaded-gc', join(ROOT, 'tools/node-wasi-run.mjs'), python, '-c', 'pass']],
+  ['node:wasi (node-wasi-run.mjs)', [process.execPath, '--no-warnings', join(ROOT, 'tools/node-wasi-run.mjs'), python, '-c', 'pass']],
   ['node alone', [process.execPath, '-e', '0']],
 ];
 time(runs[1][1]); // compile once into the wasmtime cache

@@ -1,13 +1,9 @@
-#!/usr/bin/env -S node --no-warnings --single-threaded-gc
+#!/usr/bin/env -S node --no-warnings
 // Runs a wasi-pystack module under Node's node:wasi, with the same interface as wasi-run.py:
 //   node-wasi-run.mjs [--dir HOST::GUEST]... [--env NAME=VALUE]... MODULE [ARGS...]
 //   node-wasi-run.mjs --wadup SANDBOX MODULE INPUT...   (one instance, process() per input)
 // The guest runs in a worker thread with a 64 MiB stack: CPython on WASI allows 5000 levels of C
 // recursion before RecursionError, more than V8's default stack (about 1 MiB) holds.
-// Run it with --single-threaded-gc (the shebang does): Node 20's V8 sometimes aborts in its
-// concurrent sweeper ("Check failed: addr + aligned_size <= chunk_->area_end()", SIGTRAP) while the
-// 44 MB pandas module runs: 1 of 24 runs of tests/runtime/cases/pandas_callback_cases.py here, and
-// none of 24 with the sweeper on the main thread. An engine crash, not the guest's.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
