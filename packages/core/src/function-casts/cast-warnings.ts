@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { expectedParamCount, methodFlags } from './method-tables';
 import { formatSignature, functionPointerSignature, hasOpaqueParts, type WasmSignature } from './wasm-signature';
 
 /**
@@ -104,13 +105,8 @@ const OTHER_METHOD_SIGNATURES = ['(i32,i32,i32)->(i32)', '(i32,i32,i32,i32)->(i3
 
 /** The wasm signature CPython calls a method through, by its METH_* calling convention. */
 export function methodSignature(flags: Set<string>): string | undefined {
-  const has = (f: string) => flags.has(f);
-  if (has('METHOD')) return has('FASTCALL') && has('KEYWORDS') ? '(i32,i32,i32,i32,i32)->(i32)' : undefined;
-  if (has('FASTCALL')) return has('KEYWORDS') ? '(i32,i32,i32,i32)->(i32)' : '(i32,i32,i32)->(i32)';
-  if (has('VARARGS') && has('KEYWORDS')) return '(i32,i32,i32)->(i32)';
-  if (has('KEYWORDS')) return undefined;
-  if (has('VARARGS') || has('NOARGS') || has('O')) return '(i32,i32)->(i32)';
-  return undefined;
+  const count = expectedParamCount(flags);
+  return count === undefined ? undefined : `(${Array(count).fill('i32').join(',')})->(i32)`;
 }
 
 /**
@@ -127,7 +123,7 @@ export function methodFlagsAt(source: string | undefined, line: number, column: 
   const entry = text.slice(0, Math.max(text.indexOf('}'), 0));
   // A `{` before the brace: the cast is not in this entry (a macro's use, say); its flags are elsewhere.
   if (entry.includes('{')) return undefined;
-  const flags = new Set([...entry.matchAll(/METH_(VARARGS|KEYWORDS|NOARGS|O|FASTCALL|METHOD)\b/g)].map((m) => m[1]));
+  const flags = methodFlags(entry);
   return flags.size ? flags : undefined;
 }
 

@@ -24,12 +24,18 @@ export interface MethodEntryMismatch {
 
 const SOURCE_FILE = /\.(c|h|cpp|cc|cxx|hpp|c\.src|h\.src|cpp\.src|inc)$/;
 
-/** Arguments CPython passes, by calling convention (all pointer-sized on wasm32). */
+/** The METH_* calling-convention flags named in a flags expression (Cython's `__Pyx_METH_FASTCALL` too). */
+export function methodFlags(text: string): Set<string> {
+  return new Set([...text.matchAll(/METH_(VARARGS|KEYWORDS|NOARGS|O|FASTCALL|METHOD)\b/g)].map((m) => m[1]));
+}
+
+/** Arguments CPython passes, by calling convention (all pointer-sized on wasm32); undefined if the flags are not a valid convention. */
 export function expectedParamCount(flags: Set<string>): number | undefined {
   const has = (f: string) => flags.has(f);
-  if (has('METHOD')) return 5;
+  if (has('METHOD')) return has('FASTCALL') && has('KEYWORDS') ? 5 : undefined;
   if (has('FASTCALL')) return has('KEYWORDS') ? 4 : 3;
   if (has('VARARGS') && has('KEYWORDS')) return 3;
+  if (has('KEYWORDS')) return undefined;
   if (has('VARARGS') || has('NOARGS') || has('O')) return 2;
   return undefined;
 }
@@ -88,7 +94,7 @@ const ENTRY = /\{\s*"([\w.]+)"\s*,\s*((?:\(\s*\w+\s*\)|\(\s*void\s*\(\s*\*\s*\)\
 export function checkMethodEntries(file: string, text: string, defs: Map<string, number>): MethodEntryMismatch[] {
   const found: MethodEntryMismatch[] = [];
   for (let m = ENTRY.exec(text); m; m = ENTRY.exec(text)) {
-    const flags = new Set([...m[4].matchAll(/METH_(VARARGS|KEYWORDS|NOARGS|O|FASTCALL|METHOD)\b/g)].map((f) => f[1]));
+    const flags = methodFlags(m[4]);
     const expected = expectedParamCount(flags);
     const declared = defs.get(m[3]);
     if (expected === undefined || declared === undefined || declared < 0 || declared === expected) continue;
