@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -25,5 +27,17 @@ describe('the Nx graph', () => {
     expect(project.targets.bundle.dependsOn).toEqual(['compile']);
     expect(project.targets.compile.cache).toBe(true);
     expect(project.targets.compile.inputs).toEqual(['pythonWasiStep']);
+  });
+
+  it('infers the test projects from pyproject.toml (nx-plugin) and shows the whole chain in the graph', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'graph-')), 'graph.json');
+    expect(nx('graph', `--file=${file}`).code).toBe(0);
+    const { graph } = JSON.parse(readFileSync(file, 'utf8'));
+    const deps = (p: string) => graph.dependencies[p].map((d: { target: string }) => d.target).sort();
+    expect(deps('pandas-report')).toEqual(['numpy-wasi', 'pandas-wasi', 'python-wasi']);
+    expect(deps('hello')).toEqual(['python-wasi']);
+    expect(graph.nodes['pandas-report'].data.targets.bundle.executor).toBe('@wasi-pystack/stub-bundler:bundle');
+    expect(graph.nodes['pandas-report'].data.targets.bundle.options.inputs).toEqual(['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi']);
+    expect(existsSync(join(ROOT, 'test-projects', 'pandas-report', 'project.json'))).toBe(false);
   });
 });

@@ -3,13 +3,16 @@
 //   1. npm dependencies (npm ci) when node_modules is missing or older than package-lock.json;
 //   2. Debian packages for the embedded WASI toolchain (clang/lld/llvm 19) and SQLite's
 //      amalgamation step (tclsh), unless WASI_SDK_PATH is set;
-//   3. a Python venv in the cache with the pinned `wasmtime` package, for the runtime tests.
+//   3. a Python venv in the cache with the pinned `wasmtime` package, for the runtime tests;
+//   4. the packages built to JavaScript (tools/build-packages.mjs; incremental), which the executors,
+//      the Nx plugin and the root scripts run.
 // Quiet when everything is already there.
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPackages } from './build-packages.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 export const WASMTIME_PY = 'wasmtime==50.0.1';
@@ -55,3 +58,4 @@ function pythonVenv() {
 npmDependencies();
 debianPackages();
 pythonVenv();
+buildPackages();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLock } from './lock';
+import { parseLock, requiredClosure } from './lock';
 import { WasiPystackError } from './errors';
 
 const good = {
@@ -27,5 +27,12 @@ describe('parseLock', () => {
 
   it('reports invalid JSON as one error', () => {
     expect(() => parseLock('{', 'x.json')).toThrow(WasiPystackError);
+  });
+
+  it('follows requires transitively, each key once, and rejects requires that name no entry', () => {
+    const entry = (requires?: string[]) => ({ version: '1', file: 'x.whl', sha256: 'a'.repeat(64), mirrors: ['pypi:x'], ...(requires ? { requires } : {}) });
+    const lock = parseLock(JSON.stringify({ lockVersion: 1, sources: { pandas: entry(['dateutil', 'pytz']), dateutil: entry(['six']), pytz: entry(), six: entry() } }), 'l.json');
+    expect(requiredClosure(lock, ['pandas', 'six'])).toEqual(['pandas', 'dateutil', 'six', 'pytz']);
+    expect(() => parseLock(JSON.stringify({ lockVersion: 1, sources: { a: entry(['b']) } }), 'l.json')).toThrowError("sources/a/requires: 'b' is not a key under sources");
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WasiPystackError } from './errors';
 
@@ -13,6 +13,8 @@ export interface SourceEntry {
   /** '<registry>:<path>' in the order they are tried. */
   mirrors: string[];
   note?: string;
+  /** Lock keys this source needs at run time (pandas: python-dateutil, pytz, tzdata; dateutil: six). */
+  requires?: string[];
 }
 
 export interface SourceLock {
@@ -20,10 +22,17 @@ export interface SourceLock {
   sources: Record<string, SourceEntry>;
 }
 
-const ENTRY_KEYS = new Set(['version', 'file', 'sha256', 'mirrors', 'note']);
+const ENTRY_KEYS = new Set(['version', 'file', 'sha256', 'mirrors', 'note', 'requires']);
 const TOP_KEYS = new Set(['$comment', 'lockVersion', 'sources']);
 
 export const lockPath = (workspaceRoot: string) => join(workspaceRoot, 'deps', 'sources.lock.json');
+
+/**
+ * The lock this package was published with (a copy of the workspace's deps/sources.lock.json, placed
+ * beside the built JavaScript by tools/build-packages.mjs). A workspace without its own
+ * deps/sources.lock.json builds from it, so installed packages pin exactly what this repository pins.
+ */
+export const BUNDLED_LOCK = join(__dirname, 'sources.lock.json');
 
 /** Parses and validates a lock file; every problem names its key path. */
 export function parseLock(text: string, path: string): SourceLock {
@@ -48,6 +57,11 @@ export function parseLock(text: string, path: string): SourceLock {
     if (!Array.isArray(mirrors) || mirrors.length === 0 || !mirrors.every((m) => typeof m === 'string' && /^[a-z][\w+.-]*:/.test(m))) {
       problems.push(`sources/${name}/mirrors: must be a non-empty list of '<registry>:<path>' or URLs`);
     }
+    const requires = entry.requires;
+    if (requires !== undefined) {
+      if (!Array.isArray(requires) || !requires.every((r) => typeof r === 'string')) problems.push(`sources/${name}/requires: must be a list of lock keys`);
+      else for (const r of requires) if (!(r in raw)) problems.push(`sources/${name}/requires: '${r}' is not a key under sources`);
+    }
     sources[name] = { name, ...(entry as Omit<SourceEntry, 'name'>) };
   }
   if (problems.length) {
@@ -56,8 +70,12 @@ export function parseLock(text: string, path: string): SourceLock {
   return { path, sources };
 }
 
+/** The workspace's deps/sources.lock.json, or the lock shipped with this package when it has none. */
 export function readLock(workspaceRoot: string): SourceLock {
-  const path = lockPath(workspaceRoot);
+  const path = existsSync(lockPath(workspaceRoot)) ? lockPath(workspaceRoot) : BUNDLED_LOCK;
+  if (!existsSync(path)) {
+    throw new WasiPystackError(`no lock file: neither ${lockPath(workspaceRoot)} nor ${BUNDLED_LOCK} exists`, 'run from a workspace with deps/sources.lock.json, or build the packages (node tools/build-packages.mjs) so core ships its lock');
+  }
   return parseLock(readFileSync(path, 'utf8'), path);
 }
 
@@ -71,3 +89,21 @@ export function getSource(lock: SourceLock, name: string): SourceEntry {
   }
   return entry;
 }
+
+/**
+ * The given lock keys and everything they require at run time, transitively, each once, in a stable
+ * order (a key before what it requires).
+ */
+export function requiredClosure(lock: SourceLock, names: string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const r of getSource(lock, name).requires ?? []) visit(r);
+  };
+  for (const name of names) visit(name);
+  return [...seen];
+}
+
+/** PEP 503 normalized name, the form lock keys use: "Python_Dateutil" -> "python-dateutil". */
+export const normalizePackageName = (name: string) => name.toLowerCase().replace(/[._-]+/g, '-');

@@ -19,13 +19,16 @@ export const sourcesDir = (root = cacheRoot()) => join(root, 'sources');
 export const stepsDir = (root = cacheRoot()) => join(root, 'steps');
 export const toolchainsDir = (root = cacheRoot()) => join(root, 'toolchains');
 
-/** The workspace root: the folder holding deps/sources.lock.json, found upwards from `from`. */
+/**
+ * The workspace root: the nearest folder upwards from `from` holding deps/sources.lock.json, else the
+ * nearest holding nx.json or package.json (a workspace that uses the lock shipped with the packages).
+ */
 export function findWorkspaceRoot(from = process.cwd()): string {
-  let dir = from;
-  for (;;) {
-    if (existsSync(join(dir, 'deps', 'sources.lock.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no deps/sources.lock.json above ${from}`);
-    dir = parent;
+  for (const marker of [join('deps', 'sources.lock.json'), 'nx.json', 'package.json']) {
+    for (let dir = from; ; dir = dirname(dir)) {
+      if (existsSync(join(dir, marker))) return dir;
+      if (dirname(dir) === dir) break;
+    }
   }
+  return from;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { runCommand } from '@wasi-pystack/core';
+import { cachedStep, fetchSource, getSource, readLock, readManifest, runAll, runCommand } from '@wasi-pystack/core';
 import { patchCythonFile } from './patch-files';
 
 export interface CythonizeOptions {
@@ -30,4 +30,24 @@ export async function cythonize(options: CythonizeOptions): Promise<{ module: st
     out.push({ module, file });
   }
   return out;
+}
+
+/**
+ * A venv of python-wasi's native build Python with the pinned Cython, cached outside the clone.
+ * Returns its python, for cythonize().
+ */
+export async function cythonPython(workspaceRoot: string, pythonWasi: string): Promise<string> {
+  const lock = readLock(workspaceRoot);
+  const cython = getSource(lock, 'cython');
+  const buildPython = readManifest(pythonWasi).facts.buildPython;
+  const { outDir } = await cachedStep({ step: 'cython-venv', key: { cython: cython.sha256, buildPython } }, async (out, work, logFile) => {
+    await runAll(
+      [
+        { argv: [buildPython, '-m', 'venv', out], cwd: work },
+        { argv: [join(out, 'bin', 'python'), '-m', 'pip', 'install', '--no-index', '--no-deps', '--quiet', await fetchSource(cython)], cwd: work },
+      ],
+      { logFile },
+    );
+  });
+  return join(outDir, 'bin', 'python');
 }

@@ -7,10 +7,12 @@ import {
   readLock,
   readManifest,
   requireBuildPython,
+  requiredClosure,
   runCommand,
   timed,
   type Command,
   type SourceEntry,
+  type SourceLock,
 } from '@wasi-pystack/core';
 import { readProject, type PythonProject } from './project';
 
@@ -29,7 +31,11 @@ export interface BundleOptions {
   inputs: string[];
   /** A user project folder with a pyproject.toml. */
   project?: string;
-  /** Pure-Python wheels to include, by their names in the lock file (e.g. pandas' pytz, tzdata). */
+  /**
+   * Further pure-Python wheels to include, by their names in the lock file. What the inputs and the
+   * project's dependencies require at run time (pandas: python-dateutil, pytz, tzdata, six) comes
+   * from the lock's `requires` without being listed here.
+   */
   wheels?: string[];
   /** Names of stubs from STUBS_DIR to include. */
   stubs?: string[];
@@ -74,18 +80,52 @@ export function planBundle(options: BundleOptions, project: PythonProject | unde
   return { output: join(options.outDir, BUNDLE_FILE), listing: join(options.outDir, 'bundle-files.json'), compress: true, roots, wheels };
 }
 
+/**
+ * Pure: the wheels a bundle holds. The lock keys of the inputs (numpy, pandas), the project's
+ * dependencies and the extra wheels, with everything they require (lock `requires`, transitively),
+ * less what an input already provides. A project's compiled dependencies must be provided by an input
+ * in the pinned version.
+ */
+export function planWheels(lock: SourceLock, inputs: { name: string; version: string }[], project: PythonProject | undefined, extra: string[] = []): SourceEntry[] {
+  const provided = new Map(inputs.map((m) => [m.name, m.version]));
+  for (const dep of project?.builtDependencies ?? []) {
+    const have = provided.get(dep.name);
+    if (have === undefined) {
+      throw new WasiPystackError(`project ${project!.name} depends on ${dep.name}==${dep.version}, which has compiled code, and no input provides it`, `add the output of the step that builds ${dep.name} (for pandas: python-wasi, numpy-wasi and pandas-wasi) to the inputs`);
+    }
+    if (have !== dep.version) {
+      throw new WasiPystackError(`project ${project!.name} depends on ${dep.name}==${dep.version}, but its input provides ${dep.name} ${have}`, `depend on ${dep.name}==${have}, or build the step for ${dep.version}`);
+    }
+  }
+  for (const name of extra) {
+    const entry = getSource(lock, name);
+    if (!entry.file.endsWith('.whl')) throw new WasiPystackError(`lock entry '${name}' is not a wheel (${entry.file})`, 'name a pure-Python wheel from deps/sources.lock.json');
+  }
+  const roots = [
+    ...inputs.map((m) => m.name).filter((name) => name in lock.sources),
+    ...(project?.builtDependencies ?? []).map((d) => d.name),
+    ...(project?.dependencies ?? []).map((d) => d.name),
+    ...extra,
+  ];
+  return requiredClosure(lock, roots)
+    .filter((name) => !provided.has(name))
+    .map((name) => {
+      const entry = getSource(lock, name);
+      if (!entry.file.endsWith('.whl')) {
+        throw new WasiPystackError(`${name} is required at run time but is not a pure-Python wheel in ${lock.path} and no input provides it`, `add the output of the step that builds ${name} to the inputs`);
+      }
+      return entry;
+    });
+}
+
 /** Bundles everything into options.outDir. Returns the bundle's description. */
 export async function bundle(options: BundleOptions): Promise<BundleInfo> {
   const lock = readLock(options.workspaceRoot);
   const project = options.project ? readProject(options.project, lock) : undefined;
   const python = readManifest(options.inputs[0]);
   const buildPython = requireBuildPython(python);
-  const wheelEntries = [...(project?.dependencies ?? [])];
-  for (const name of options.wheels ?? []) {
-    const entry = getSource(lock, name);
-    if (!entry.file.endsWith('.whl')) throw new WasiPystackError(`lock entry '${name}' is not a wheel (${entry.file})`, 'name a pure-Python wheel from deps/sources.lock.json');
-    if (!wheelEntries.some((e) => e.name === name)) wheelEntries.push(entry);
-  }
+  const inputs = options.inputs.map((dir) => readManifest(dir));
+  const wheelEntries = planWheels(lock, inputs, project, options.wheels ?? []);
   const wheelPaths = new Map<string, string>();
   for (const dep of wheelEntries) wheelPaths.set(dep.name, await fetchSource(dep));
   mkdirSync(options.outDir, { recursive: true });

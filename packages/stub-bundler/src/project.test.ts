@@ -54,8 +54,17 @@ describe('readProject', () => {
   it('rejects dependencies that the lock file does not pin', () => {
     const dir = project(valid.replace('six==1.17.0', 'six==1.16.0'));
     expect(() => readProject(dir, lock)).toThrowError(
-      `${join(dir, 'pyproject.toml')}: dependency six==1.16.0 has no pure-Python wheel pinned in deps/sources.lock.json\n` +
-        'Fix: add a "six" entry for its wheel (version 1.16.0, file, sha256, mirrors) to deps/sources.lock.json',
+      `${join(dir, 'pyproject.toml')}: dependency six==1.16.0 is not pinned in deps/sources.lock.json (the lock pins six 1.17.0)\n` +
+        'Fix: depend on six==1.17.0',
     );
+    const unknown = project(valid.replace('six==1.17.0', 'polars==1.0'));
+    expect(() => readProject(unknown, lock)).toThrowError('Fix: add a "polars" entry for its wheel (version 1.0, file, sha256, mirrors) to deps/sources.lock.json');
+  });
+
+  it('keeps dependencies with compiled code apart: a build step provides them', () => {
+    const withPandas: SourceLock = { ...lock, sources: { ...lock.sources, pandas: { name: 'pandas', version: '2.3.3', file: 'pandas-2.3.3.tar.gz', sha256: 'b'.repeat(64), mirrors: ['pypi:p'] } } };
+    const p = readProject(project(valid.replace('"six==1.17.0"', '"Pandas==2.3.3"')), withPandas);
+    expect(p.dependencies).toEqual([]);
+    expect(p.builtDependencies.map((d) => `${d.name} ${d.version}`)).toEqual(['pandas 2.3.3']);
   });
 });

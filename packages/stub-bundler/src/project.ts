@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { WasiPystackError, getSource, type SourceEntry, type SourceLock } from '@wasi-pystack/core';
+import { WasiPystackError, getSource, normalizePackageName, type SourceEntry, type SourceLock } from '@wasi-pystack/core';
 
 /** A user project as the bundler sees it, read from its pyproject.toml. */
 export interface PythonProject {
@@ -13,6 +13,11 @@ export interface PythonProject {
   sourceDir: string;
   /** Pinned pure-Python dependencies, resolved against the lock file. */
   dependencies: SourceEntry[];
+  /**
+   * Pinned dependencies with compiled code (numpy, pandas): the lock pins their sources and a build
+   * step (numpy-wasi, pandas-wasi) compiles them; the bundle takes them from that step's output.
+   */
+  builtDependencies: SourceEntry[];
 }
 
 const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9.+!-]+)$/;
@@ -43,15 +48,18 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
   if (!existsSync(sourceDir)) fail(file, `[tool.wasi-pystack] source folder ${sourceDir} does not exist`, 'point source at the folder that holds your package');
   const deps = doc.project?.dependencies ?? [];
   if (!Array.isArray(deps)) fail(file, '[project] dependencies must be a list', 'write dependencies = ["name==version", ...]');
-  const dependencies = deps.map((spec: unknown) => {
+  const dependencies: SourceEntry[] = [];
+  const builtDependencies: SourceEntry[] = [];
+  for (const spec of deps as unknown[]) {
     const m = typeof spec === 'string' ? PIN.exec(spec.trim()) : null;
     if (!m) fail(file, `dependency ${JSON.stringify(spec)} is not pinned as "name==version"`, 'pin every dependency exactly; the bundle is built from the lock file');
-    const key = m[1].toLowerCase().replace(/[._]/g, '-');
+    const key = normalizePackageName(m[1]);
     const entry = lock.sources[key];
-    if (!entry || entry.version !== m[2] || !entry.file.endsWith('.whl')) {
-      fail(file, `dependency ${m[1]}==${m[2]} has no pure-Python wheel pinned in ${lock.path}`, `add a "${key}" entry for its wheel (version ${m[2]}, file, sha256, mirrors) to ${lock.path}`);
+    if (!entry || entry.version !== m[2]) {
+      const pinned = entry ? ` (the lock pins ${key} ${entry.version})` : '';
+      fail(file, `dependency ${m[1]}==${m[2]} is not pinned in ${lock.path}${pinned}`, entry ? `depend on ${key}==${entry.version}` : `add a "${key}" entry for its wheel (version ${m[2]}, file, sha256, mirrors) to ${lock.path}`);
     }
-    return getSource(lock, key);
-  });
-  return { dir, name, entry, sourceDir, dependencies };
+    (entry.file.endsWith('.whl') ? dependencies : builtDependencies).push(getSource(lock, key));
+  }
+  return { dir, name, entry, sourceDir, dependencies, builtDependencies };
 }

@@ -3,21 +3,22 @@
 // Usage: npm run bench   (after npm run build / npm test)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readStepRecord, stepsDir } from '@wasi-pystack/core';
 
-const ROOT = resolve(__dirname, '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VENV_PYTHON = join(stepsDir(), '..', 'venv', 'bin', 'python');
 
-function time(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+function time(argv, env = process.env) {
   const start = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr.slice(-2000)}`);
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (s: number) => `${s.toFixed(2)} s`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (s) => `${s.toFixed(2)} s`;
 
 console.log('## Cold build phases (recorded when each step cache entry was built)');
 for (const step of existsSync(stepsDir()) ? readdirSync(stepsDir()) : []) {
@@ -49,7 +50,7 @@ for (const m of ['dist/modules/python.wasm', 'dist/modules/python-numpy.wasm', '
 
 console.log('\n## Start-up: -c pass (median of 7, wall time incl. the runner)');
 const python = join(ROOT, 'dist/modules/python.wasm');
-const runs: [string, string[]][] = [
+const runs = [
   ['native python3', ['python3', '-c', 'pass']],
   ['wasmtime (wasi-run.py)', [VENV_PYTHON, join(ROOT, 'tools/wasi-run.py'), python, '-c', 'pass']],
   ['wasmtime runner alone', [VENV_PYTHON, '-c', 'import wasmtime']],
@@ -61,13 +62,13 @@ for (const [name, argv] of runs) console.log(`${name.padEnd(32)} ${fmt(median(Ar
 
 console.log('\n## NumPy and pandas kernels: wasm (wasmtime) against native CPython on this machine');
 const NATIVE = join(stepsDir(), '..', 'native-venv', 'bin', 'python');
-function kernels(which: string, module: string): [Record<string, number>, Record<string, number>] | undefined {
+function kernels(which, module) {
   const wasm = join(ROOT, module);
   if (!existsSync(wasm) || !existsSync(NATIVE)) {
     console.log(`(skipped ${which}: needs ${module} and ${NATIVE} with numpy==2.4.0 pandas==2.3.3)`);
     return undefined;
   }
-  const run = (argv: string[]) => JSON.parse(spawnSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
+  const run = (argv) => JSON.parse(spawnSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
   const native = run([NATIVE, join(ROOT, 'bench', 'kernels.py'), which]);
   const guest = run([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--dir', `${join(ROOT, 'bench')}::/bench`, wasm, '/bench/kernels.py', which]);
   return [native, guest];

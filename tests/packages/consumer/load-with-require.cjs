@@ -1,0 +1,33 @@
+// Loads every installed @wasi-pystack package with require() and checks that what its executors.json
+// names exists, and that the assets the code reads at run time shipped. Prints one JSON line.
+const { existsSync, readFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+
+const names = ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin'];
+const report = {};
+for (const name of names) {
+  const id = `@wasi-pystack/${name}`;
+  const api = require(id);
+  const dir = dirname(require.resolve(`${id}/package.json`));
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const missing = [];
+  if (pkg.executors) {
+    for (const [exec, e] of Object.entries(JSON.parse(readFileSync(join(dir, pkg.executors), 'utf8')).executors)) {
+      for (const file of [`${e.implementation}.js`, e.schema]) if (!existsSync(join(dir, file))) missing.push(`${exec}: ${file}`);
+      const impl = require(join(dir, e.implementation));
+      if (typeof impl.default !== 'function') missing.push(`${exec}: no default export`);
+    }
+  }
+  report[name] = { exports: Object.keys(api).length, missing };
+}
+const assets = [
+  [require('@wasi-pystack/linker').C_DIR, 'runtime.c'],
+  [require('@wasi-pystack/stub-bundler').PYTHON_DIR, 'bundle_importer.py'],
+  [require('@wasi-pystack/stub-bundler').PYTHON_DIR, 'make_bundle.py'],
+  [require('@wasi-pystack/python-wasi').PATCHES_DIR, 'function-casts.allow'],
+  [require('@wasi-pystack/numpy-wasi').PATCHES_DIR, 'function-casts.allow'],
+  [require('@wasi-pystack/core').BUNDLED_LOCK, ''],
+];
+report.missingAssets = assets.map(([d, f]) => join(d, f)).filter((p) => !existsSync(p));
+report.lockFrom = require('@wasi-pystack/core').readLock(process.cwd()).path;
+console.log(JSON.stringify(report));
