@@ -1,11 +1,13 @@
 // Calls that reach C through function pointers, where a signature mismatch traps the whole module
 // ("indirect call type mismatch"): copies and pickles of every NumPy and pandas scalar, object-dtype
 // ufuncs, np.vectorize and frompyfunc, pandas callbacks, and every scalar method called without
-// arguments. Expected values come from native NumPy 2.4.0 / pandas 2.3.3 (tests/fixtures).
+// arguments, in each configuration. Expected values come from native NumPy and pandas of the same
+// versions (tests/fixtures).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { differences } from './compare';
+import { CONFIGURATIONS } from './configurations';
 import { ROOT, RUNTIMES, requireModule } from './runtimes';
 
 const CASES = join(ROOT, 'tests', 'runtime', 'cases');
@@ -26,10 +28,11 @@ function runCases(module: string, file: string, runtime: (typeof RUNTIMES)[numbe
   return { ...r, result: r.code === 0 ? JSON.parse(r.stdout) : {} };
 }
 
+for (const config of CONFIGURATIONS)
 for (const [moduleName, withPandas] of [['python-numpy.wasm', false], ['python-pandas.wasm', true]] as const) {
-  const module = requireModule(`dist/modules/${moduleName}`);
-  describe.each(RUNTIMES)(`${moduleName} under $name: NumPy through function pointers`, (runtime) => {
-    const expected = fixture('numpy-callbacks-2.4.0.json');
+  const module = requireModule(`${config.modules}/${moduleName}`);
+  describe.each(RUNTIMES)(`${config.modules}/${moduleName} under $name: NumPy through function pointers`, (runtime) => {
+    const expected = fixture(`numpy-callbacks-${config.numpy}.json`);
     const r = runCases(module, 'numpy_callback_cases.py', runtime);
 
     it('runs to the end (no trap)', () => {
@@ -53,8 +56,8 @@ for (const [moduleName, withPandas] of [['python-numpy.wasm', false], ['python-p
   });
 
   if (!withPandas) continue;
-  describe.each(RUNTIMES)(`${moduleName} under $name: pandas callbacks`, (runtime) => {
-    const expected = fixture('pandas-callbacks-2.3.3.json');
+  describe.each(RUNTIMES)(`${config.modules}/${moduleName} under $name: pandas callbacks`, (runtime) => {
+    const expected = fixture(`pandas-callbacks-${config.pandas}.json`);
     const r = runCases(module, 'pandas_callback_cases.py', runtime);
 
     it('runs to the end (no trap)', () => {

@@ -4,19 +4,22 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { wasmImports } from '@wasi-pystack/linker';
 import { differences } from './compare';
+import { CONFIGURATIONS } from './configurations';
 import { ROOT, RUNTIMES, requireModule } from './runtimes';
 
-const MODULE = requireModule('dist/modules/python-numpy.wasm');
 const CASES = join(ROOT, 'tests', 'runtime', 'cases');
-const EXPECTED = JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'numpy-2.4.0.json'), 'utf8'));
 
-describe('python-numpy.wasm as a file', () => {
+for (const config of CONFIGURATIONS) {
+const MODULE = requireModule(`${config.modules}/python-numpy.wasm`);
+const EXPECTED = JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', `numpy-${config.numpy}.json`), 'utf8'));
+
+describe(`${config.modules}/python-numpy.wasm as a file`, () => {
   it('imports only wasi_snapshot_preview1', () => {
     expect([...new Set(wasmImports(MODULE).map((i) => i.module))]).toEqual(['wasi_snapshot_preview1']);
   });
 });
 
-describe.each(RUNTIMES)('NumPy under $name', (runtime) => {
+describe.each(RUNTIMES)(`NumPy ${config.numpy} (${config.name}) under $name`, (runtime) => {
   const work = mkdtempSync(join(tmpdir(), `numpy-${runtime.name}-`));
   const r = runtime.run(MODULE, ['/cases/numpy_cases.py', '/work'], { dirs: [[CASES, '/cases'], [work, '/work']] });
   const result = r.code === 0 ? JSON.parse(r.stdout) : {};
@@ -27,7 +30,7 @@ describe.each(RUNTIMES)('NumPy under $name', (runtime) => {
   });
 
   for (const section of Object.keys(EXPECTED)) {
-    it(`matches native NumPy 2.4.0: ${section}`, () => {
+    it(`matches native NumPy ${config.numpy}: ${section}`, () => {
       expect(differences(result[section], EXPECTED[section], section)).toEqual([]);
     });
   }
@@ -44,3 +47,4 @@ describe.each(RUNTIMES)('NumPy under $name', (runtime) => {
     expect(readFileSync(join(work, 'arr.npy')).subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
   });
 });
+}

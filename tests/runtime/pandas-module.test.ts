@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { wasmImports } from '@wasi-pystack/linker';
+import { CONFIGURATIONS } from './configurations';
 import { RUNTIMES, requireModule } from './runtimes';
-
-const MODULE = requireModule('dist/modules/python-pandas.wasm');
 
 const SCRIPT = `
 import io, json
@@ -24,18 +23,21 @@ out = {
 print(json.dumps(out, sort_keys=True))
 `;
 
-describe('python-pandas.wasm as a file', () => {
+for (const config of CONFIGURATIONS) {
+const MODULE = requireModule(`${config.modules}/python-pandas.wasm`);
+
+describe(`${config.modules}/python-pandas.wasm as a file`, () => {
   it('imports only wasi_snapshot_preview1', () => {
     expect([...new Set(wasmImports(MODULE).map((i) => i.module))]).toEqual(['wasi_snapshot_preview1']);
   });
 });
 
-describe.each(RUNTIMES)('pandas under $name', (runtime) => {
+describe.each(RUNTIMES)(`pandas ${config.pandas} (${config.name}) under $name`, (runtime) => {
   it('imports and does real work: CSV, groupby, time zones across DST, rolling, merge, JSON, periods', () => {
     const r = runtime.run(MODULE, ['-c', SCRIPT]);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({
-      version: '2.3.3',
+      version: config.pandas,
       sum_by_k: { a: 5, b: 2 },
       local_hours: [0, 3, 5],
       utcoffsets: ['1:00:00', '2:00:00', '2:00:00'],
@@ -48,3 +50,4 @@ describe.each(RUNTIMES)('pandas under $name', (runtime) => {
     });
   });
 });
+}

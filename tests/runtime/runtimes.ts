@@ -23,8 +23,8 @@ export interface RunOptions {
 export interface Runtime {
   name: 'wasmtime' | 'node';
   run(module: string, args: string[], options?: RunOptions): RunResult;
-  /** WADUP-like host: one instance, process() once per input; parsed result lines. */
-  wadup(module: string, sandbox: string, inputs: string[]): { results: WadupResult[]; stdout: string; stderr: string; code: number | null };
+  /** WADUP-like host: one instance (or, fresh, one per input), process() once per input; parsed result lines. */
+  wadup(module: string, sandbox: string, inputs: string[], options?: { fresh?: boolean; env?: Record<string, string> }): { results: WadupResult[]; stdout: string; stderr: string; code: number | null };
 }
 
 export interface WadupResult {
@@ -32,6 +32,9 @@ export interface WadupResult {
   rc: number;
   metadata: Record<string, string>;
   subcontent: string[];
+  /** With a fresh instance per input. */
+  instantiate_ms?: number;
+  process_ms?: number;
 }
 
 function runnerArgs(options: RunOptions = {}): string[] {
@@ -63,6 +66,10 @@ function spawnNode(argv: string[], stdin?: string): RunResult {
   }
 }
 
+function wadupArgs(options: { fresh?: boolean; env?: Record<string, string> } = {}): string[] {
+  return [...(options.fresh ? ['--fresh-instance'] : []), ...runnerArgs({ env: options.env })];
+}
+
 function parseWadup(r: RunResult) {
   const results = r.stdout.split('\n').filter((l) => l.startsWith('WADUP ')).map((l) => JSON.parse(l.slice(6)) as WadupResult);
   return { ...r, results };
@@ -71,13 +78,13 @@ function parseWadup(r: RunResult) {
 export const wasmtime: Runtime = {
   name: 'wasmtime',
   run: (module, args, options) => spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), ...runnerArgs(options), module, ...args], options?.stdin),
-  wadup: (module, sandbox, inputs) => parseWadup(spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--wadup', sandbox, module, ...inputs])),
+  wadup: (module, sandbox, inputs, options) => parseWadup(spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
 };
 
 export const node: Runtime = {
   name: 'node',
   run: (module, args, options) => spawnNode([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
-  wadup: (module, sandbox, inputs) => parseWadup(spawnNode([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, module, ...inputs])),
+  wadup: (module, sandbox, inputs, options) => parseWadup(spawnNode([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
 };
 
 export const RUNTIMES: Runtime[] = [wasmtime, node];

@@ -17,7 +17,8 @@ export interface Suite {
   dirs: string[];
   /** Shards listed from the package at run time instead (see discoverShards). */
   discover?: { root: string; split: string[] };
-  skips: string;
+  /** Skip lists ("<nodeid glob>  # reason"), all in one folder; a configuration adds its own to the base list. */
+  skips: string[];
   /** Extra pytest arguments. */
   pytestArgs?: string[];
 }
@@ -31,7 +32,7 @@ export const SUITES: Record<string, Suite> = {
       'numpy/_core/tests', 'numpy/lib/tests', 'numpy/ma/tests', 'numpy/random/tests', 'numpy/polynomial/tests', 'numpy/linalg/tests',
       'numpy/matrixlib/tests', 'numpy/typing/tests', 'numpy/fft/tests', 'numpy/testing/tests', 'numpy/tests', 'numpy/f2py/tests',
     ],
-    skips: 'test-projects/test-suites/skips/numpy.txt',
+    skips: ['test-projects/test-suites/skips/numpy.txt'],
     // Six test modules import ctypes at module level; the stand-in lets them be collected.
     pytestArgs: ['--ctypes-standin'],
   },
@@ -42,11 +43,25 @@ export const SUITES: Record<string, Suite> = {
     // the top-level test files are one shard per child. Listed from the site at run time.
     dirs: [],
     discover: { root: 'pandas/tests', split: ['pandas/tests', 'pandas/tests/io'] },
-    skips: 'test-projects/test-suites/skips/pandas.txt',
+    skips: ['test-projects/test-suites/skips/pandas.txt'],
     // The pandas sdist ships no test data files: tests that need one are skipped, not failed.
     pytestArgs: ['--no-strict-data-files', '--ctypes-standin'],
   },
 };
+
+/**
+ * The same suites in the pandas3 configuration (NumPy 2.5.5, pandas 3.1.1): their test modules come
+ * from test-suites:numpy:pandas3 and test-suites:pandas:pandas3; reports are <name>-pandas3.*.
+ */
+for (const name of ['numpy', 'pandas']) {
+  const suite = SUITES[name];
+  SUITES[`${name}-pandas3`] = {
+    ...suite,
+    module: suite.module.replace('/dist/', '/dist/pandas3/'),
+    site: suite.site.map((s) => s.replace(/^dist\//, 'dist/pandas3/')),
+    skips: [...suite.skips, `test-projects/test-suites/skips/${name}-pandas3.txt`],
+  };
+}
 
 export interface Result {
   id: string;
@@ -70,10 +85,10 @@ export function runDir(suite: Suite, site: string, out: string, dir: string): Re
     const argv = [
       join(cache, 'venv', 'bin', 'python'), join(ROOT, 'tools', 'wasi-run.py'),
       ...guestFolders().flatMap(([host, guest]) => ['--dir', `${host}::${guest}`]),
-      '--dir', `${site}::/site`, '--dir', `${out}::/out`, '--dir', `${join(ROOT, suite.skips, '..')}::/suite`,
+      '--dir', `${site}::/site`, '--dir', `${out}::/out`, '--dir', `${join(ROOT, suite.skips[0], '..')}::/suite`,
       '--env', 'HYPOTHESIS_NO_PLUGINS=1',
       join(ROOT, suite.module), '-m', 'wasi_test_suite',
-      '--results', `/out/${results.split('/').pop()}`, '--skips', `/suite/${suite.skips.split('/').pop()}`,
+      '--results', `/out/${results.split('/').pop()}`, ...suite.skips.flatMap((f) => ['--skips', `/suite/${f.split('/').pop()}`]),
       ...crashed.flatMap((c) => (c.id.startsWith('collect:') ? ['--ignore', c.id.slice('collect:'.length)] : ['--deselect', c.id])),
       ...(suite.pytestArgs ?? []),
       '--rootdir', '/site', `/site/${dir}`,
@@ -167,15 +182,15 @@ function markdownReport(name: string, suite: Suite, report: Record<string, Recor
     ...Object.entries(report).map(([dir, c]) => row(dir, c)),
     row('**all**', total),
     '',
-    `## Skip list (${suite.skips})`,
+    `## Skip list (${suite.skips.join(', ')})`,
     '',
     'Tests using the `capfd` fixture are skipped too: file-descriptor capture needs dup(), which WASI lacks.',
     '',
     '```',
-    readFileSync(join(ROOT, suite.skips), 'utf8').trim(),
+    suite.skips.map((f) => readFileSync(join(ROOT, f), 'utf8').trim()).join('\n'),
     '```',
     '',
-    ...(existsSync(join(ROOT, suite.skips.replace(/\.txt$/, '.notes.md'))) ? [readFileSync(join(ROOT, suite.skips.replace(/\.txt$/, '.notes.md')), 'utf8').trim(), ''] : []),
+    ...suite.skips.map((f) => join(ROOT, f.replace(/\.txt$/, '.notes.md'))).filter((f) => existsSync(f)).flatMap((f) => [readFileSync(f, 'utf8').trim(), '']),
     '## Failures, errors and crashes',
     '',
   ];

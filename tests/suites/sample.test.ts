@@ -9,10 +9,10 @@ import { SUITES, countOutcomes, passRate, prepareSite, runDir } from './run-suit
 // whose reports live in docs/test-suites/.
 // test_casting_unittests imports ctypes at module level (collected through the test-only stand-in) and
 // crashed the module before the method-table fix; pandas/tests/libs was never run before the whole suite.
-const SAMPLE: Record<string, string[]> = {
-  numpy: ['numpy/fft/tests', 'numpy/linalg/tests', 'numpy/_core/tests/test_casting_unittests.py'],
-  pandas: ['pandas/tests/tslibs', 'pandas/tests/libs'],
-};
+// Both configurations run the same sample (the pandas3 suites: NumPy 2.5.5 and pandas 3.1.1).
+const NUMPY_SAMPLE = ['numpy/fft/tests', 'numpy/linalg/tests', 'numpy/_core/tests/test_casting_unittests.py'];
+const PANDAS_SAMPLE = ['pandas/tests/tslibs', 'pandas/tests/libs'];
+const SAMPLE: Record<string, string[]> = { numpy: NUMPY_SAMPLE, pandas: PANDAS_SAMPLE, 'numpy-pandas3': NUMPY_SAMPLE, 'pandas-pandas3': PANDAS_SAMPLE };
 
 describe.each(Object.keys(SAMPLE))('%s test-suite sample inside WebAssembly', (name) => {
   const suite = SUITES[name];

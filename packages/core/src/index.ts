@@ -24,3 +24,7 @@ export * from './function-casts/wasm-signature';
 export * from './function-casts/cast-warnings';
 export * from './function-casts/audit';
 export * from './function-casts/method-tables';
+export * from './recipes/validate';
+export * from './recipes/meson-recipe';
+export * from './recipes/meson-pipeline';
+export * from './recipes/recipe-files';

@@ -13,6 +13,11 @@ export interface SourceEntry {
   /** '<registry>:<path>' in the order they are tried. */
   mirrors: string[];
   note?: string;
+  /**
+   * The package it is, when the key is not its name: "numpy-2.5" pins another numpy than "numpy".
+   * Pins in pyproject.toml are matched by package and version (findPinned).
+   */
+  package?: string;
   /** Lock keys this source needs at run time (pandas: python-dateutil, pytz, tzdata; dateutil: six). */
   requires?: string[];
 }
@@ -22,7 +27,7 @@ export interface SourceLock {
   sources: Record<string, SourceEntry>;
 }
 
-const ENTRY_KEYS = new Set(['version', 'file', 'sha256', 'mirrors', 'note', 'requires']);
+const ENTRY_KEYS = new Set(['package', 'version', 'file', 'sha256', 'mirrors', 'note', 'requires']);
 const TOP_KEYS = new Set(['$comment', 'lockVersion', 'sources']);
 
 export const lockPath = (workspaceRoot: string) => join(workspaceRoot, 'deps', 'sources.lock.json');
@@ -57,6 +62,7 @@ export function parseLock(text: string, path: string): SourceLock {
     if (!Array.isArray(mirrors) || mirrors.length === 0 || !mirrors.every((m) => typeof m === 'string' && /^[a-z][\w+.-]*:/.test(m))) {
       problems.push(`sources/${name}/mirrors: must be a non-empty list of '<registry>:<path>' or URLs`);
     }
+    if (entry.package !== undefined && (typeof entry.package !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(entry.package))) problems.push(`sources/${name}/package: must be a normalized package name`);
     const requires = entry.requires;
     if (requires !== undefined) {
       if (!Array.isArray(requires) || !requires.every((r) => typeof r === 'string')) problems.push(`sources/${name}/requires: must be a list of lock keys`);
@@ -107,3 +113,15 @@ export function requiredClosure(lock: SourceLock, names: string[]): string[] {
 
 /** PEP 503 normalized name, the form lock keys use: "Python_Dateutil" -> "python-dateutil". */
 export const normalizePackageName = (name: string) => name.toLowerCase().replace(/[._-]+/g, '-');
+
+/** The package a lock entry pins: its `package`, else its key. */
+export const packageOf = (entry: SourceEntry) => entry.package ?? entry.name;
+
+/** The lock entry pinning this package (any spelling) at this version, if any. */
+export function findPinned(lock: SourceLock, name: string, version: string): SourceEntry | undefined {
+  const wanted = normalizePackageName(name);
+  return Object.values(lock.sources).find((e) => packageOf(e) === wanted && e.version === version);
+}
+
+/** Every version of a package the lock pins. */
+export const pinnedVersions = (lock: SourceLock, name: string) => Object.values(lock.sources).filter((e) => packageOf(e) === normalizePackageName(name)).map((e) => e.version);

@@ -1,2 +1,2 @@
-export { createNodes, createNodesV2, readPyprojectFacts, PYPROJECT_GLOB } from './plugin';
-export { inferProject, stepsFor, STEPS, STEP_FOR_SOURCE, type StepName, type StepProject, type WasiPystackPluginOptions, type PyprojectFacts } from './infer';
+export { createNodes, createNodesV2, findRecipeInPackages, readPyprojectFacts, PYPROJECT_GLOB } from './plugin';
+export { inferProject, stepsFor, STEPS, STEP_FOR_PACKAGE, type NeededStep, type RecipeFinder, type StepName, type StepProject, type WasiPystackPluginOptions, type PyprojectFacts } from './infer';

@@ -4,16 +4,32 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock } from '@wasi-pystack/core';
 import { inferProject, stepsFor } from './infer';
-import { createNodes, readPyprojectFacts } from './plugin';
+import { createNodes, findRecipeInPackages, readPyprojectFacts } from './plugin';
 
 const WORKSPACE = resolve(__dirname, '..', '..', '..');
 const lock = readLock(WORKSPACE);
 
 describe('stepsFor', () => {
   it('chooses the steps from the pinned dependencies: numpy brings numpy-wasi, pandas both', () => {
-    expect(stepsFor(lock, ['six==1.17.0'])).toEqual(['python-wasi']);
-    expect(stepsFor(lock, ['numpy==2.4.0'])).toEqual(['python-wasi', 'numpy-wasi']);
-    expect(stepsFor(lock, ['Pandas == 2.3.3'])).toEqual(['python-wasi', 'numpy-wasi', 'pandas-wasi']);
+    const steps = (deps: string[]) => stepsFor(lock, deps).map((s) => `${s.step}:${s.source}`);
+    expect(steps(['six==1.17.0'])).toEqual(['python-wasi:cpython']);
+    expect(steps(['numpy==2.4.0'])).toEqual(['python-wasi:cpython', 'numpy-wasi:numpy']);
+    expect(steps(['Pandas == 2.3.3'])).toEqual(['python-wasi:cpython', 'numpy-wasi:numpy', 'pandas-wasi:pandas']);
+    expect(steps(['pandas==3.1.1'])).toEqual(['python-wasi:cpython', 'numpy-wasi:numpy-2.5', 'pandas-wasi:pandas-3']);
+  });
+
+  it('finds the recipe that builds a pinned version: none for the defaults, numpy-2.5 and pandas-3.0 for pandas 3', () => {
+    expect(findRecipeInPackages('numpy-wasi', 'numpy')).toBeUndefined();
+    expect(findRecipeInPackages('numpy-wasi', 'numpy-2.5')).toBe('numpy-2.5');
+    expect(findRecipeInPackages('pandas-wasi', 'pandas-3')).toBe('pandas-3.0');
+  });
+
+  it("gives a pandas 3 project its own compile targets with those recipes, even beside this workspace's step projects", () => {
+    const stepProjects = { 'python-wasi': { project: 'python-wasi', outputPath: 'dist/python-wasi' }, 'numpy-wasi': { project: 'numpy-wasi', outputPath: 'dist/numpy-wasi' }, 'pandas-wasi': { project: 'pandas-wasi', outputPath: 'dist/pandas-wasi' } };
+    const p = inferProject('apps/p3/pyproject.toml', { name: 'p3', dependencies: ['pandas==3.1.1'] }, lock, { stepProjects }, findRecipeInPackages);
+    expect(p.implicitDependencies).toEqual(['python-wasi']);
+    expect(p.targets['compile-numpy-wasi'].options).toEqual({ pythonWasi: 'dist/python-wasi', outputPath: 'apps/p3/dist/steps/numpy-wasi', recipe: 'numpy-2.5' });
+    expect(p.targets['compile-pandas-wasi'].options).toMatchObject({ numpyWasi: 'apps/p3/dist/steps/numpy-wasi', recipe: 'pandas-3.0' });
   });
 });
 

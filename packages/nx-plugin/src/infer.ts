@@ -1,12 +1,21 @@
 import { basename, dirname, join } from 'node:path';
-import { normalizePackageName, requiredClosure, type SourceLock } from '@wasi-pystack/core';
+import { findPinned, getSource, packageOf, requiredClosure, type SourceLock } from '@wasi-pystack/core';
 
 /** The build steps a user project can need, in the order they build on each other. */
 export const STEPS = ['python-wasi', 'numpy-wasi', 'pandas-wasi'] as const;
 export type StepName = (typeof STEPS)[number];
 
-/** Which step compiles a pinned source with C code; anything else in the lock is a pure-Python wheel. */
-export const STEP_FOR_SOURCE: Record<string, StepName> = { cpython: 'python-wasi', numpy: 'numpy-wasi', pandas: 'pandas-wasi' };
+/** Which step compiles a package with C code; anything else in the lock is a pure-Python wheel. */
+export const STEP_FOR_PACKAGE: Record<string, StepName> = { cpython: 'python-wasi', numpy: 'numpy-wasi', pandas: 'pandas-wasi' };
+
+/** A step a project needs, and the lock key of the source it must build ("numpy-2.5"). */
+export interface NeededStep {
+  step: StepName;
+  source: string;
+}
+
+/** The recipe of a step that builds a given lock key, or undefined for the step's default. */
+export type RecipeFinder = (step: StepName, source: string) => string | undefined;
 
 /** A step that a workspace project already builds (this repository has python-wasi, numpy-wasi, pandas-wasi). */
 export interface StepProject {
@@ -15,6 +24,8 @@ export interface StepProject {
   target?: string;
   /** Its output folder, relative to the workspace root. */
   outputPath: string;
+  /** The recipe it builds; a project that needs another one gets a compile target of its own. Default: the step's default recipe. */
+  recipe?: string;
 }
 
 type Input = string | Record<string, unknown>;
@@ -42,23 +53,32 @@ export interface PyprojectFacts {
   dependencies: string[];
 }
 
-const PIN_NAME = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/;
+const PIN = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;,]+)/;
 
-/** The steps a project needs: python-wasi always, plus the steps of its compiled dependencies and theirs. */
-export function stepsFor(lock: SourceLock, dependencies: string[]): StepName[] {
-  const pinned = dependencies.map((d) => normalizePackageName(PIN_NAME.exec(d)?.[1] ?? d)).filter((name) => name in lock.sources);
-  const needed = new Set<StepName>(['python-wasi']);
-  for (const name of requiredClosure(lock, pinned)) if (STEP_FOR_SOURCE[name]) needed.add(STEP_FOR_SOURCE[name]);
-  return STEPS.filter((s) => needed.has(s));
+/**
+ * The steps a project needs, in build order: python-wasi always, plus the steps of its compiled
+ * dependencies and of what they require, each with the lock key it must build (pandas==3.1.1 ->
+ * pandas-3, which requires numpy-2.5). Pins the lock does not know are left to the bundler to report.
+ */
+export function stepsFor(lock: SourceLock, dependencies: string[]): NeededStep[] {
+  const keys = dependencies.map((d) => PIN.exec(d)).flatMap((m) => (m ? [findPinned(lock, m[1], m[2])?.name] : [])).filter((k): k is string => !!k);
+  const needed = new Map<StepName, string>([['python-wasi', 'cpython']]);
+  for (const key of requiredClosure(lock, keys)) {
+    const step = STEP_FOR_PACKAGE[packageOf(getSource(lock, key))];
+    if (step) needed.set(step, key);
+  }
+  return STEPS.filter((s) => needed.has(s)).map((step) => ({ step, source: needed.get(step)! }));
 }
 
 const packageInputs = (...packages: string[]): Input[] => [{ externalDependencies: packages.map((p) => `@wasi-pystack/${p}`) }, { env: 'WASI_SDK_PATH' }];
 
 /** Pure: the project configuration inferred for one pyproject.toml. */
-export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock: SourceLock, options: WasiPystackPluginOptions = {}) {
+export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock: SourceLock, options: WasiPystackPluginOptions = {}, recipeFor: RecipeFinder = () => undefined) {
   const root = dirname(pyprojectFile) === '.' ? '.' : dirname(pyprojectFile);
   const at = (...parts: string[]) => join(root, ...parts);
-  const steps = stepsFor(lock, facts.dependencies);
+  const needed = stepsFor(lock, facts.dependencies);
+  const steps = needed.map((n) => n.step);
+  const recipes = new Map(needed.map((n) => [n.step, recipeFor(n.step, n.source)]));
   const bundleTarget = options.bundleTargetName ?? 'bundle';
   const buildTarget = options.buildTargetName ?? 'build';
   const targets: Record<string, Record<string, unknown>> = {};
@@ -67,8 +87,9 @@ export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock:
   const stepTask = new Map<StepName, string | { projects: string[]; target: string }>();
 
   for (const step of steps) {
+    const recipe = recipes.get(step);
     const known = options.stepProjects?.[step];
-    if (known) {
+    if (known && known.recipe === recipe) {
       stepOutput.set(step, known.outputPath);
       stepTask.set(step, { projects: [known.project], target: known.target ?? 'compile' });
       implicitDependencies.push(known.project);
@@ -82,7 +103,7 @@ export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock:
     if (step === 'pandas-wasi') upstreamOptions.numpyWasi = stepOutput.get('numpy-wasi')!;
     targets[name] = {
       executor: `@wasi-pystack/${step}:compile`,
-      options: { ...upstreamOptions, outputPath },
+      options: { ...upstreamOptions, outputPath, ...(recipe ? { recipe } : {}) },
       dependsOn: upstream.filter((s) => steps.includes(s)).map((s) => stepTask.get(s)!),
       cache: true,
       inputs: [...(options.inputs?.compile ?? packageInputs(step, 'core')), { dependentTasksOutputFiles: '**/*', transitive: true }],

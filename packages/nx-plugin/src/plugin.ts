@@ -1,8 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { readLock } from '@wasi-pystack/core';
-import { inferProject, type PyprojectFacts, type WasiPystackPluginOptions } from './infer';
+import { readdirSync } from 'node:fs';
+import { readLock, readMesonRecipe } from '@wasi-pystack/core';
+import * as numpyWasi from '@wasi-pystack/numpy-wasi';
+import * as pandasWasi from '@wasi-pystack/pandas-wasi';
+import { inferProject, type PyprojectFacts, type RecipeFinder, type StepName, type WasiPystackPluginOptions } from './infer';
+
+/** Where each recipe-built step keeps its recipes, and its default. */
+const RECIPE_STEPS: Partial<Record<StepName, () => { dir: string; defaultRecipe: string }>> = {
+  'numpy-wasi': () => ({ dir: numpyWasi.RECIPES_DIR, defaultRecipe: numpyWasi.DEFAULT_RECIPE }),
+  'pandas-wasi': () => ({ dir: pandasWasi.RECIPES_DIR, defaultRecipe: pandasWasi.DEFAULT_RECIPE }),
+};
+
+/** The recipe (by name) that builds a lock key; undefined when it is the step's default recipe. */
+export const findRecipeInPackages: RecipeFinder = (step, source) => {
+  const where = RECIPE_STEPS[step]?.();
+  if (!where) return undefined;
+  for (const file of readdirSync(where.dir).filter((f) => f.endsWith('.json')).sort()) {
+    const name = file.replace(/\.json$/, '');
+    if (readMesonRecipe(join(where.dir, file)).source === source) return name === where.defaultRecipe ? undefined : name;
+  }
+  return undefined;
+};
 
 /** Every pyproject.toml is looked at; only those with a [tool.wasi-pystack] table become projects. */
 export const PYPROJECT_GLOB = '**/pyproject.toml';
@@ -33,7 +53,7 @@ async function createNodesFunction(files: readonly string[], options: WasiPystac
   for (const file of files) {
     const facts = readPyprojectFacts(join(context.workspaceRoot, file));
     if (!facts) continue;
-    const project = inferProject(file, facts, lock, options ?? {});
+    const project = inferProject(file, facts, lock, options ?? {}, findRecipeInPackages);
     results.push([file, { projects: { [project.root]: project } }]);
   }
   return results;

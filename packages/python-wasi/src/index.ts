@@ -22,10 +22,10 @@ import {
   patchesKey,
 } from '@wasi-pystack/core';
 import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
-import { LIBRARIES, writeLibraryFiles } from './libraries';
+import { planLibrary, readLibraryRecipes, writeLibraryFiles } from './libraries';
 
 export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
-export { LIBRARIES, SQLITE_DEFINES, type LibraryRecipe } from './libraries';
+export { LIBRARY_RECIPES_FILE, libraryFiles, parseLibraryRecipes, planLibrary, readLibraryRecipes, type LibraryRecipe, type LibraryRecipes } from './libraries';
 
 /** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
 export const RECIPE_VERSIONS = { libraries: 2, buildPython: 1, host: 2 };
@@ -59,14 +59,15 @@ function configGuess(cpythonTarball: string): string {
 
 /** Step 1: the wasm32 C libraries behind zlib, _bz2, _lzma, _decimal and _sqlite3, in one prefix. */
 async function buildLibraries(lock: SourceLock, toolchain: Toolchain, build: string, jobs: number) {
-  const names = LIBRARIES.map((l) => l.source);
+  const recipes = readLibraryRecipes();
+  const names = recipes.libraries.map((l) => l.source);
   return cachedStep({ step: 'wasm32-libraries', key: { v: RECIPE_VERSIONS.libraries, sources: sourceKey(lock, names), toolchain: toolchain.fingerprint } }, async (out, work, logFile) => {
-    for (const recipe of LIBRARIES) {
+    for (const recipe of recipes.libraries) {
       const entry = getSource(lock, recipe.source);
       const src = extractTarball(await fetchSource(entry), join(work, recipe.source));
       const ctx = { src, prefix: out, toolchain, build, jobs };
       writeLibraryFiles(recipe, ctx, entry.version);
-      await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(recipe.plan(ctx), { logFile }));
+      await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(planLibrary(recipe, ctx, recipes.cflags), { logFile }));
       if (!existsSync(join(out, recipe.archive))) throw new Error(`${recipe.source}: ${recipe.archive} was not installed`);
     }
     makePkgConfigRelocatable(join(out, 'lib', 'pkgconfig'), out);
@@ -101,7 +102,7 @@ async function buildBuildPython(lock: SourceLock, jobs: number) {
 
 /** Step 3: the wasm32-wasip1 host Python, collected into an output with a manifest. */
 async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: string, buildPython: string, libPrefix: string, jobs: number) {
-  const key = { v: RECIPE_VERSIONS.host, libraries: libPrefix, sources: sourceKey(lock, ['cpython', ...LIBRARIES.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE, casts: castAuditKey(FUNCTION_CASTS_ALLOW), patches: patchesKey(PATCHES_DIR), setupLocal: SETUP_LOCAL };
+  const key = { v: RECIPE_VERSIONS.host, libraries: libPrefix, sources: sourceKey(lock, ['cpython', ...readLibraryRecipes().libraries.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE, casts: castAuditKey(FUNCTION_CASTS_ALLOW), patches: patchesKey(PATCHES_DIR), setupLocal: SETUP_LOCAL };
   return cachedStep({ step: 'cpython-wasm32-wasip1', key }, async (out, work, logFile) => {
     const cpython = getSource(lock, 'cpython');
     const src = extractTarball(await fetchSource(cpython), join(work, 'src'));

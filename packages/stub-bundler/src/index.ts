@@ -8,6 +8,8 @@ import {
   readManifest,
   requireBuildPython,
   requiredClosure,
+  findPinned,
+  packageOf,
   runCommand,
   timed,
   type Command,
@@ -48,6 +50,8 @@ export interface BundleInfo {
   format: 'wasi-pystack-bundle/1';
   /** The reactor's entry, when a project was bundled. */
   entry?: { module: string; function: string };
+  /** The project's [tool.wasi-pystack] preimport. */
+  preimport?: string[];
   project?: string;
   files: number;
   bytes: number;
@@ -87,32 +91,28 @@ export function planBundle(options: BundleOptions, project: PythonProject | unde
  * in the pinned version.
  */
 export function planWheels(lock: SourceLock, inputs: { name: string; version: string }[], project: PythonProject | undefined, extra: string[] = []): SourceEntry[] {
-  const provided = new Map(inputs.map((m) => [m.name, m.version]));
+  // Inputs by the lock keys that pin them (numpy 2.5.5 -> "numpy-2.5").
+  const providedKeys = new Set(inputs.map((m) => findPinned(lock, m.name, m.version)?.name).filter((k): k is string => !!k));
   for (const dep of project?.builtDependencies ?? []) {
-    const have = provided.get(dep.name);
-    if (have === undefined) {
-      throw new WasiPystackError(`project ${project!.name} depends on ${dep.name}==${dep.version}, which has compiled code, and no input provides it`, `add the output of the step that builds ${dep.name} (for pandas: python-wasi, numpy-wasi and pandas-wasi) to the inputs`);
+    const input = inputs.find((m) => m.name === packageOf(dep));
+    if (!input) {
+      throw new WasiPystackError(`project ${project!.name} depends on ${packageOf(dep)}==${dep.version}, which has compiled code, and no input provides it`, `add the output of the step that builds ${packageOf(dep)} (for pandas: python-wasi, numpy-wasi and pandas-wasi) to the inputs`);
     }
-    if (have !== dep.version) {
-      throw new WasiPystackError(`project ${project!.name} depends on ${dep.name}==${dep.version}, but its input provides ${dep.name} ${have}`, `depend on ${dep.name}==${have}, or build the step for ${dep.version}`);
+    if (input.version !== dep.version) {
+      throw new WasiPystackError(`project ${project!.name} depends on ${packageOf(dep)}==${dep.version}, but its input provides ${input.name} ${input.version}`, `depend on ${input.name}==${input.version}, or build the step for ${dep.version}`);
     }
   }
   for (const name of extra) {
     const entry = getSource(lock, name);
     if (!entry.file.endsWith('.whl')) throw new WasiPystackError(`lock entry '${name}' is not a wheel (${entry.file})`, 'name a pure-Python wheel from deps/sources.lock.json');
   }
-  const roots = [
-    ...inputs.map((m) => m.name).filter((name) => name in lock.sources),
-    ...(project?.builtDependencies ?? []).map((d) => d.name),
-    ...(project?.dependencies ?? []).map((d) => d.name),
-    ...extra,
-  ];
+  const roots = [...providedKeys, ...(project?.builtDependencies ?? []).map((d) => d.name), ...(project?.dependencies ?? []).map((d) => d.name), ...extra];
   return requiredClosure(lock, roots)
-    .filter((name) => !provided.has(name))
-    .map((name) => {
-      const entry = getSource(lock, name);
+    .filter((key) => !providedKeys.has(key))
+    .map((key) => {
+      const entry = getSource(lock, key);
       if (!entry.file.endsWith('.whl')) {
-        throw new WasiPystackError(`${name} is required at run time but is not a pure-Python wheel in ${lock.path} and no input provides it`, `add the output of the step that builds ${name} to the inputs`);
+        throw new WasiPystackError(`${packageOf(entry)} ${entry.version} is required at run time but is not a pure-Python wheel in ${lock.path} and no input provides it`, `add the output of the step that builds ${packageOf(entry)} to the inputs`);
       }
       return entry;
     });
@@ -139,6 +139,7 @@ export async function bundle(options: BundleOptions): Promise<BundleInfo> {
   const info: BundleInfo = {
     format: 'wasi-pystack-bundle/1',
     entry: project?.entry,
+    preimport: project?.preimport,
     project: project?.name,
     files: Object.keys(listing).length,
     bytes: statSync(plan.output).size,

@@ -11,6 +11,8 @@ const lock = parseLock(
       cpython: entry('3.13.5', 'python.tar.xz'),
       numpy: entry('2.4.0', 'numpy.tar.gz'),
       pandas: entry('2.3.3', 'pandas.tar.gz', ['numpy', 'python-dateutil', 'pytz']),
+      'numpy-2.5': { ...entry('2.5.5', 'numpy-2.5.5.tar.gz'), package: 'numpy' },
+      'pandas-3': { ...entry('3.1.1', 'pandas-3.1.1.tar.gz', ['numpy-2.5', 'python-dateutil']), package: 'pandas' },
       'python-dateutil': entry('2.9.0', 'dateutil.whl', ['six']),
       pytz: entry('2026.6', 'pytz.whl'),
       six: entry('1.17.0', 'six.whl'),
@@ -25,6 +27,7 @@ const projectNeeding = (...deps: string[]): PythonProject => ({
   dir: '/p',
   name: 'report',
   sourceDir: '/p/src',
+  preimport: [],
   dependencies: deps.filter((d) => d.endsWith('wheel')).map((d) => lock.sources[d.split(' ')[0]]),
   builtDependencies: deps.filter((d) => !d.endsWith('wheel')).map((d) => lock.sources[d]),
 });
@@ -34,6 +37,10 @@ describe('planWheels', () => {
   it("adds pandas' runtime wheels from the lock when pandas-wasi is an input, with no list anywhere", () => {
     expect(names(planWheels(lock, [python, numpy, pandas], undefined))).toEqual(['python-dateutil', 'six', 'pytz']);
     expect(names(planWheels(lock, [python, numpy], undefined))).toEqual([]);
+  });
+
+  it('tells two pinned versions of one package apart by version (pandas3 configuration)', () => {
+    expect(names(planWheels(lock, [python, { name: 'numpy', version: '2.5.5' }, { name: 'pandas', version: '3.1.1' }], undefined))).toEqual(['python-dateutil', 'six']);
   });
 
   it('follows a project dependency on pandas and its pure-Python ones', () => {

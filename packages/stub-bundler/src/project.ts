@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { WasiPystackError, getSource, normalizePackageName, type SourceEntry, type SourceLock } from '@wasi-pystack/core';
+import { WasiPystackError, findPinned, normalizePackageName, pinnedVersions, type SourceEntry, type SourceLock } from '@wasi-pystack/core';
 
 /** A user project as the bundler sees it, read from its pyproject.toml. */
 export interface PythonProject {
@@ -11,6 +11,8 @@ export interface PythonProject {
   entry?: { module: string; function: string };
   /** Folder holding the project's own modules. */
   sourceDir: string;
+  /** [tool.wasi-pystack] preimport: modules a reactor imports at build time (into its snapshot). */
+  preimport: string[];
   /** Pinned pure-Python dependencies, resolved against the lock file. */
   dependencies: SourceEntry[];
   /**
@@ -46,6 +48,10 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
   const entry = entrySpec === undefined ? undefined : { module: entrySpec.split(':')[0], function: entrySpec.split(':')[1] ?? 'main' };
   const sourceDir = join(dir, typeof tool.source === 'string' ? tool.source : existsSync(join(dir, 'src')) ? 'src' : '.');
   if (!existsSync(sourceDir)) fail(file, `[tool.wasi-pystack] source folder ${sourceDir} does not exist`, 'point source at the folder that holds your package');
+  const preimport = tool.preimport ?? [];
+  if (!Array.isArray(preimport) || !preimport.every((m: unknown) => typeof m === 'string' && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(m))) {
+    fail(file, '[tool.wasi-pystack] preimport must be a list of module names', 'write preimport = ["package.module", ...] under [tool.wasi-pystack]');
+  }
   const deps = doc.project?.dependencies ?? [];
   if (!Array.isArray(deps)) fail(file, '[project] dependencies must be a list', 'write dependencies = ["name==version", ...]');
   const dependencies: SourceEntry[] = [];
@@ -54,12 +60,13 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
     const m = typeof spec === 'string' ? PIN.exec(spec.trim()) : null;
     if (!m) fail(file, `dependency ${JSON.stringify(spec)} is not pinned as "name==version"`, 'pin every dependency exactly; the bundle is built from the lock file');
     const key = normalizePackageName(m[1]);
-    const entry = lock.sources[key];
-    if (!entry || entry.version !== m[2]) {
-      const pinned = entry ? ` (the lock pins ${key} ${entry.version})` : '';
-      fail(file, `dependency ${m[1]}==${m[2]} is not pinned in ${lock.path}${pinned}`, entry ? `depend on ${key}==${entry.version}` : `add a "${key}" entry for its wheel (version ${m[2]}, file, sha256, mirrors) to ${lock.path}`);
+    const entry = findPinned(lock, key, m[2]);
+    if (!entry) {
+      const pinned = pinnedVersions(lock, key);
+      const fix = pinned.length ? `depend on ${pinned.map((v) => `${key}==${v}`).join(' or ')}` : `add a "${key}" entry for its wheel (version ${m[2]}, file, sha256, mirrors) to ${lock.path}`;
+      fail(file, `dependency ${m[1]}==${m[2]} is not pinned in ${lock.path}${pinned.length ? ` (the lock pins ${key} ${pinned.join(', ')})` : ''}`, fix);
     }
-    (entry.file.endsWith('.whl') ? dependencies : builtDependencies).push(getSource(lock, key));
+    (entry.file.endsWith('.whl') ? dependencies : builtDependencies).push(entry);
   }
-  return { dir, name, entry, sourceDir, dependencies, builtDependencies };
+  return { dir, name, entry, sourceDir, preimport, dependencies, builtDependencies };
 }

@@ -48,7 +48,7 @@ def callbacks():
         "expanding_apply": s.expanding().apply(lambda w: float(np.median(w)), raw=True).tolist(),
         "ewm_mean": s.ewm(alpha=0.5).mean().round(12).tolist(),
         "sort_values_key": df.sort_values("key", key=lambda c: c.str.lower(), kind="stable")["n"].tolist(),
-        "sort_values_two_keys": df.sort_values(["key", "x"], key=lambda c: c.str.lower() if c.dtype == object else -c)["n"].tolist(),
+        "sort_values_two_keys": df.sort_values(["key", "x"], key=lambda c: -c if pd.api.types.is_numeric_dtype(c) else c.str.lower())["n"].tolist(),
         "sort_index_key": df.set_index("key").sort_index(key=lambda i: i.str.lower(), kind="stable")["n"].tolist(),
         "pipe": df.pipe(lambda d, k: d[d["n"] > k], k=4)["n"].tolist(),
         "combine": s.combine(s[::-1].reset_index(drop=True), lambda a, b: max(a, b)).tolist(),

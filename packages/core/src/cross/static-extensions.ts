@@ -27,6 +27,8 @@ export interface StaticExtensionsInput {
   keepDuplicateSymbols?: boolean;
   /** Archives go to outDir/lib. */
   outDir: string;
+  /** Parallel compile jobs (ninja -j); default: ninja's own choice. */
+  jobs?: number;
   env?: Record<string, string>;
   logFile: string;
   log?: (message: string) => void;
@@ -65,7 +67,7 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
   const allObjects = [...new Set([...modules.flatMap((m) => m.objects), ...[...libMembers.values()].flat()])];
   say(`compiling ${allObjects.length} objects for ${modules.length} extension modules`);
   // The helper libraries themselves too: meson's install (headers, pkg-config files) expects them.
-  await runCommand({ argv: [input.ninja, ...allObjects, ...libs], cwd: input.buildDir, env: input.env }, { logFile: input.logFile });
+  await runCommand({ argv: [input.ninja, ...(input.jobs ? [`-j${input.jobs}`] : []), ...allObjects, ...libs], cwd: input.buildDir, env: input.env }, { logFile: input.logFile });
 
   const unit = (name: string, kind: Unit['kind'], objects: string[]): Unit => ({
     name,

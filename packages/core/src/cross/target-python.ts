@@ -64,7 +64,9 @@ export function writeTargetPython(input: TargetPythonInput): string {
       `export _PYTHON_SYSCONFIGDATA_NAME=${q(data.replace(/\.py$/, ''))}`,
       "export _PYTHON_HOST_PLATFORM='wasi-wasm32'",
       `export _PYTHON_PROJECT_BASE=${q(input.prefix)}`,
-      `export PYTHONPATH=${q([shim, join(shim, 'sysconfigdata'), ...(input.extraPythonPath ?? [])].join(':'))}`,
+      // The caller's PYTHONPATH comes after ours: NumPy 2.5 runs its code generators as
+      // `env PYTHONPATH=<src>/numpy/_core python -m code_generators.generate_umath`.
+      `export PYTHONPATH=${q([shim, join(shim, 'sysconfigdata'), ...(input.extraPythonPath ?? [])].join(':'))}\${PYTHONPATH:+:\$PYTHONPATH}`,
       'unset PYTHONHOME',
       `exec ${q(input.buildPython)} "$@"`,
       '',

@@ -108,14 +108,14 @@ class Recorder:
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", required=True)
-    parser.add_argument("--skips")
+    parser.add_argument("--skips", action="append", default=[], help="skip list files; the first matching entry gives the reason")
     parser.add_argument("--deselect", action="append", default=[])
     parser.add_argument("--ignore", action="append", default=[])
     parser.add_argument("--rootdir", help="pytest's rootdir (where the packages under test are)")
     parser.add_argument("--ctypes-standin", action="store_true", help="let `import ctypes` succeed; tests that use it skip (ctypes_standin.py)")
     parser.add_argument("paths", nargs="+")
     args, extra = parser.parse_known_args(argv)
-    recorder = Recorder(args.results, read_skips(args.skips))
+    recorder = Recorder(args.results, [skip for path in args.skips for skip in read_skips(path)])
     if args.ctypes_standin:
         ctypes_standin.install(search_path=args.rootdir)
     # WASI has no dup(): capture at the sys level; faulthandler cannot watch a duplicated stderr.

@@ -10,6 +10,7 @@ export function normalizeOptions(options: CompileExecutorOptions, workspaceRoot:
     pythonWasi: join(workspaceRoot, options.pythonWasi ?? 'dist/python-wasi'),
     outDir: join(workspaceRoot, options.outputPath ?? 'dist/numpy-wasi'),
     jobs: options.jobs,
+    recipe: options.recipe && options.recipe.endsWith('.json') ? join(workspaceRoot, options.recipe) : options.recipe,
   };
 }
 

@@ -2,4 +2,5 @@ export interface CompileExecutorOptions {
   pythonWasi?: string;
   outputPath?: string;
   jobs?: number;
+  recipe?: string;
 }

@@ -11,6 +11,7 @@ export function normalizeOptions(options: CompileExecutorOptions, workspaceRoot:
     numpyWasi: join(workspaceRoot, options.numpyWasi ?? 'dist/numpy-wasi'),
     outDir: join(workspaceRoot, options.outputPath ?? 'dist/pandas-wasi'),
     jobs: options.jobs,
+    recipe: options.recipe && options.recipe.endsWith('.json') ? join(workspaceRoot, options.recipe) : options.recipe,
   };
 }
 

@@ -3,4 +3,5 @@ export interface CompileExecutorOptions {
   numpyWasi?: string;
   outputPath?: string;
   jobs?: number;
+  recipe?: string;
 }

@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { WasiPystackError } from '../errors';
+import { extractTarball } from '../extract';
+import { fetchSource } from '../fetch';
+import { auditStepFunctionCasts, castAuditKey } from '../function-casts/audit';
+import { FUNCTION_CAST_WARNING_FLAGS } from '../function-casts/cast-warnings';
+import { getSource, readLock } from '../lock';
+import { log, timed } from '../log';
+import { readManifest, requireBuildPython, writeManifest, type BuildManifest } from '../manifest';
+import { applyPatches, patchesKey } from '../patches';
+import { runAll } from '../run';
+import { cachedStep, stepOutputIdentity } from '../step-cache';
+import { resolveToolchain, type Toolchain } from '../toolchain';
+import { publishOutput } from '../workspace-output';
+import { installPythonFiles } from '../cross/install-python-files';
+import { prepareMesonCross } from '../cross/meson-project';
+import { buildStaticExtensions, type StaticExtensions } from '../cross/static-extensions';
+import { assertOnlyTargetPythonHeaders } from '../cross/target-python';
+import type { ExtensionModule } from '../cross/extensions';
+import { expandCrossProperties, type LoadedMesonRecipe } from './meson-recipe';
+
+/** Bump when the pipeline changes what it produces in a way no recipe or input would show. */
+export const MESON_PIPELINE_VERSION = 1;
+
+export interface MesonPackageOptions {
+  workspaceRoot: string;
+  /** The python-wasi output folder. */
+  pythonWasi: string;
+  /** Output folders of the recipe's upstream steps, by manifest name (pandas: { numpy: 'dist/numpy-wasi' }). */
+  upstream?: Record<string, string>;
+  /** Where the output is copied (the Nx target's output). */
+  outDir: string;
+  jobs?: number;
+  /**
+   * Only for experiments that reproduce other builds (docs/stack-root-cause.md): extra arguments for
+   * every compile, and keeping symbols that upstream archives define too (no renames).
+   */
+  experiment?: { compileArgs?: string[]; keepDuplicateSymbols?: boolean };
+}
+
+/** What a package's own code may add between `meson setup` and the extension build. */
+export interface MesonBuildContext {
+  recipe: LoadedMesonRecipe;
+  src: string;
+  build: string;
+  env: Record<string, string>;
+  toolchain: Toolchain;
+  jobs: number;
+  logFile: string;
+}
+
+export interface MesonBuildHooks {
+  /**
+   * Runs after `meson setup`; may generate and transform sources (pandas: Cython, then the
+   * cython-patcher) and say which init symbol a module then has.
+   */
+  beforeExtensions?(ctx: MesonBuildContext): Promise<{ initSymbolFor?: (module: ExtensionModule) => string } | void>;
+}
+
+/** Moves every `tests` folder below `from` into a parallel tree below `to`. */
+export function moveTestFolders(from: string, to: string): void {
+  const found = execFileSync('find', [from, '-type', 'd', '-name', 'tests', '-prune'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  for (const dir of found) {
+    const dest = join(to, relative(from, dir));
+    mkdirSync(dirname(dest), { recursive: true });
+    renameSync(dir, dest);
+  }
+}
+
+/** Fails when the build produced fewer extension modules than the recipe expects. */
+export function checkExpectedModules(recipe: Pick<LoadedMesonRecipe, 'file' | 'extensions'>, built: string[]): void {
+  const missing = recipe.extensions.expected.filter((m) => !built.includes(m));
+  if (missing.length) {
+    throw new WasiPystackError(`the build produced no extension module ${missing.join(', ')}`, `find out why in the step log; if the package dropped it, remove it from extensions.expected in ${recipe.file}`);
+  }
+}
+
+/** The recipe as it goes into a cache key: its content, never where the file lies. */
+const recipeKey = (r: LoadedMesonRecipe) => {
+  const { file: _file, name: _name, patchesDir: _p, castAllowListFile: _c, $comment: _comment, ...content } = r as LoadedMesonRecipe & { $comment?: unknown };
+  return content;
+};
+
+/**
+ * Builds any meson-built Python package from its recipe: fetch and verify, patch, cross set-up,
+ * meson setup, the package's hook, static extension modules, the function-cast audit, the Python
+ * files, manifests; cached as one step keyed by what goes in. Every phase is timed and its commands
+ * run through the one command runner with the step's log.
+ */
+export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: MesonPackageOptions, hooks: MesonBuildHooks = {}): Promise<{ outDir: string; version: string }> {
+  const jobs = options.jobs ?? availableParallelism();
+  const lock = readLock(options.workspaceRoot);
+  const toolchain = await resolveToolchain(lock);
+  const python = readManifest(options.pythonWasi);
+  const buildPython = requireBuildPython(python);
+  const upstream: Record<string, BuildManifest & { dir: string }> = {};
+  for (const name of recipe.upstream) {
+    const dir = options.upstream?.[name];
+    if (!dir) throw new WasiPystackError(`${recipe.package} builds on ${name}, and its output was not given`, `pass the output folder of the step that builds ${name} (e.g. ${name}Wasi / upstream.${name})`);
+    upstream[name] = readManifest(dir);
+    if (upstream[name].name !== name) throw new WasiPystackError(`${dir} holds ${upstream[name].name}, not ${name}`, `pass the output of the step that builds ${name}`);
+  }
+  const source = getSource(lock, recipe.source);
+  const wheels = recipe.buildWheels.map((k) => getSource(lock, k));
+  const allowList = recipe.castAllowListFile ?? '';
+  const key = {
+    pipeline: MESON_PIPELINE_VERSION,
+    recipe: recipeKey(recipe),
+    source: source.sha256,
+    wheels: wheels.map((w) => w.sha256),
+    toolchain: toolchain.fingerprint,
+    python: stepOutputIdentity(options.pythonWasi),
+    upstream: Object.fromEntries(Object.keys(upstream).map((n) => [n, stepOutputIdentity(options.upstream![n])])),
+    patches: recipe.patchesDir ? patchesKey(recipe.patchesDir) : [],
+    casts: castAuditKey(allowList),
+    ...(options.experiment ? { experiment: options.experiment } : {}),
+  };
+  const what = `${recipe.package} ${source.version}`;
+  const step = await cachedStep({ step: `${recipe.package}-wasm32-wasip1`, key }, async (out, work, logFile) => {
+    const src = await timed(`${what}: sources`, async () => {
+      const dir = extractTarball(await fetchSource(source), join(work, 'src'));
+      if (recipe.patchesDir) await applyPatches(dir, recipe.patchesDir, logFile);
+      return dir;
+    });
+    const upstreamSitePackages = Object.values(upstream).map((m) => join(m.dir, 'site-packages'));
+    const { crossFile, env, venv } = await timed(`${what}: build tools and cross file`, async () =>
+      prepareMesonCross({
+        work, python, buildPython, toolchain, logFile,
+        toolWheels: await Promise.all(wheels.map((w) => fetchSource(w))),
+        properties: expandCrossProperties(recipe.crossProperties, upstream),
+        pythonPath: upstreamSitePackages.length ? upstreamSitePackages.join(':') : undefined,
+        compileArgs: [...FUNCTION_CAST_WARNING_FLAGS, ...(options.experiment?.compileArgs ?? [])],
+      }),
+    );
+    const build = join(work, 'build');
+    const meson = recipe.meson.command === 'venv' ? [join(venv, 'bin', 'meson')] : [buildPython, join(src, recipe.meson.command)];
+    await timed(`${what}: meson setup (wasm32-wasip1)`, () =>
+      runAll([{ argv: [...meson, 'setup', '--cross-file', crossFile, '--buildtype=release', '-Db_ndebug=if-release', '--prefix=/usr/local', ...recipe.meson.options, build, src], cwd: work, env }], { logFile }),
+    );
+    assertOnlyTargetPythonHeaders(join(build, 'build.ninja'), python.dir);
+    const hooked = (await hooks.beforeExtensions?.({ recipe, src, build, env, toolchain, jobs, logFile })) || {};
+    const helpers = new Set(recipe.extensions.testHelpers);
+    const extensions = { buildDir: build, meson, ninja: 'ninja', ar: toolchain.ar, nm: toolchain.nm, env, logFile, log, jobs, initSymbolFor: hooked.initSymbolFor };
+    const externalArchives = [...python.libraries, ...Object.values(upstream).flatMap((m) => m.libraries)];
+    const runtime = await timed(`${what}: extension modules`, () =>
+      buildStaticExtensions({ ...extensions, outDir: out, include: (m) => !helpers.has(m), externalArchives, keepDuplicateSymbols: options.experiment?.keepDuplicateSymbols }),
+    );
+    let tests: StaticExtensions | undefined;
+    if (helpers.size) {
+      tests = await timed(`${what}: test helper modules`, () => buildStaticExtensions({ ...extensions, outDir: join(out, 'test-helpers'), include: (m) => helpers.has(m) }));
+    }
+    checkExpectedModules(recipe, [...runtime.modules, ...(tests?.modules ?? [])].map((m) => m.name));
+    // Every function-pointer cast and method-table entry that would trap on wasm fails the step here.
+    auditStepFunctionCasts({ logFile, outDir: out, paths: { buildDir: build, sourceRoots: [src, build] }, allowList: recipe.castAllowListFile, what });
+    await timed(`${what}: Python files`, async () => {
+      installPythonFiles(build, meson, join(out, 'site-packages'), env);
+      if (recipe.python.testsApart) moveTestFolders(join(out, 'site-packages'), join(out, 'test-helpers', 'site-packages'));
+    });
+    const common = { version: source.version, facts: { [`${recipe.package}Version`]: source.version, recipe: recipe.name } };
+    writeManifest(out, {
+      name: recipe.package,
+      ...common,
+      includeDirs: recipe.python.includeDirs,
+      libraries: runtime.libraries,
+      linkArgs: [...runtime.linkArgs, ...recipe.linkArgs],
+      modules: runtime.modules,
+      needs: recipe.needs,
+      pythonRoots: [{ path: 'site-packages', exclude: recipe.python.bundleExcludes }],
+      collisions: { dropped: runtime.dropped, renamed: runtime.renamed },
+    });
+    if (tests || recipe.python.testsApart) {
+      writeManifest(join(out, 'test-helpers'), {
+        name: `${recipe.package}-test-helpers`,
+        ...common,
+        includeDirs: [],
+        libraries: tests?.libraries ?? [],
+        linkArgs: tests?.linkArgs ?? [],
+        modules: tests?.modules ?? [],
+        needs: recipe.needs,
+        pythonRoots: [{ path: 'site-packages' }],
+      });
+    }
+  });
+  publishOutput(step.outDir, options.outDir);
+  log(`${what} for wasm32-wasip1 -> ${options.outDir}`);
+  return { outDir: options.outDir, version: source.version };
+}

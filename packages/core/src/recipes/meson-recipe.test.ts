@@ -1,0 +1,59 @@
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLock } from '../lock';
+import { checkExpectedModules } from './meson-pipeline';
+import { expandCrossProperties, parseMesonRecipe, readMesonRecipe } from './meson-recipe';
+
+const WORKSPACE = resolve(__dirname, '..', '..', '..', '..');
+const recipeFiles = ['numpy-wasi', 'pandas-wasi'].flatMap((p) => {
+  const dir = join(WORKSPACE, 'packages', p, 'recipes');
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+});
+const numpy = readMesonRecipe(join(WORKSPACE, 'packages', 'numpy-wasi', 'recipes', 'numpy-2.4.json'));
+const text = (change: (r: Record<string, any>) => void) => {
+  const raw = JSON.parse(JSON.stringify(numpy));
+  for (const k of ['file', 'name', 'patchesDir', 'castAllowListFile']) delete raw[k];
+  change(raw);
+  return JSON.stringify(raw);
+};
+
+describe('meson recipes', () => {
+  it.each(recipeFiles)('%s is valid and pins only what the lock pins', (file) => {
+    const recipe = readMesonRecipe(file, readLock(WORKSPACE));
+    expect(recipe.extensions.expected.length).toBeGreaterThan(0);
+  });
+
+  it('names every problem by its key path and rejects unknown keys', () => {
+    const bad = text((r) => {
+      r.meson.option = r.meson.options;
+      delete r.meson.options;
+      r.buildWheels = 'cython';
+      r.extensions.patchCython = 'no';
+    });
+    expect(() => parseMesonRecipe(bad, 'numpy-x.json')).toThrowError(
+      'numpy-x.json has 4 problem(s)\n' +
+        '  buildWheels: must be a list, not string\n' +
+        '  meson/option: unknown key\n' +
+        '  meson/options: missing\n' +
+        '  extensions/patchCython: must be true or false, not string\n' +
+        'Fix: correct the keys named above (see MesonPackageRecipe in @wasi-pystack/core)',
+    );
+  });
+
+  it('names sources the lock does not pin', () => {
+    expect(() => parseMesonRecipe(text((r) => (r.source = 'numpy-9')), 'n.json', readLock(WORKSPACE))).toThrowError(/n.json names sources the lock does not pin\n  numpy-9: not a key under sources/);
+  });
+
+  it('resolves patch folders against the recipe file and expands upstream include folders', () => {
+    expect(numpy.patchesDir).toBe(join(WORKSPACE, 'packages', 'numpy-wasi', 'patches'));
+    expect(expandCrossProperties({ 'numpy-include-dir': '{numpy.includeDir}', flag: true }, { numpy: { includeDirs: ['/x/include'] } })).toEqual({ 'numpy-include-dir': '/x/include', flag: true });
+    expect(() => expandCrossProperties({ d: '{numpy.includeDir}' }, {})).toThrowError(/no upstream 'numpy'/);
+  });
+
+  it('fails a build that lost an expected extension module', () => {
+    expect(() => checkExpectedModules({ file: 'pandas-2.3.json', extensions: { expected: ['pandas._libs.lib', 'pandas._libs.window.aggregations'], testHelpers: [], patchCython: true } }, ['pandas._libs.lib'])).toThrowError(
+      'the build produced no extension module pandas._libs.window.aggregations',
+    );
+  });
+});

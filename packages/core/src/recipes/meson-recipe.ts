@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { SourceLock } from '../lock';
+import { WasiPystackError } from '../errors';
+import { boolean, listOf, mapOf, object, oneOf, parseChecked, string, stringOrBoolean } from './validate';
+
+export const MESON_RECIPE_FORMAT = 'wasi-pystack-meson-recipe/1';
+
+/**
+ * Everything that makes one meson-built Python package (NumPy, pandas, ...) for wasm32-wasip1, as
+ * data: a new version of a package is a new recipe file, not new code. Paths are relative to the
+ * recipe file. Read with readMesonRecipe(), built by buildMesonPackage().
+ */
+export interface MesonPackageRecipe {
+  format: typeof MESON_RECIPE_FORMAT;
+  /** The import name of the package, also the name of the step's manifest ("numpy"). */
+  package: string;
+  /** Lock key of its sdist. */
+  source: string;
+  /** Folder of patch files applied to the source in name order. */
+  patches?: string;
+  /** Reviewed function-pointer casts (core/src/function-casts); missing file = none reviewed. */
+  castAllowList?: string;
+  /** Lock keys of the wheels installed into the build-machine venv: Cython, meson(-python), versioneer. */
+  buildWheels: string[];
+  meson: {
+    /** "venv": the meson of buildWheels; otherwise a meson.py inside the source (NumPy vendors one). */
+    command: string;
+    /** Options for `meson setup`, each with its reason in the recipe's $comment or the README. */
+    options: string[];
+  };
+  /**
+   * Upstream step outputs the build reads, by manifest name, e.g. ["numpy"] for pandas: their
+   * site-packages go on PYTHONPATH (Cython's `cimport numpy`), their archives count in collision checks.
+   */
+  upstream: string[];
+  /**
+   * [properties] of the cross file. A value "{numpy.includeDir}" is replaced by that upstream's first
+   * include folder.
+   */
+  crossProperties: Record<string, string | boolean>;
+  extensions: {
+    /** Every extension module the build must produce, by dotted name; one missing fails the step. */
+    expected: string[];
+    /** Modules that exist only for the package's own tests: built into test-helpers/, with their own manifest. */
+    testHelpers: string[];
+    /** Cython-generated sources get unique init symbols (cython-patcher) before they are compiled. */
+    patchCython: boolean;
+  };
+  /** Extra link arguments of the finished module (-l flags of the sysroot). */
+  linkArgs: string[];
+  /** Runtime support the linker adds ('c++': libc++, libc++abi and the throw handler). */
+  needs: 'c++'[];
+  python: {
+    /** Paths below site-packages that never go into a bundle. */
+    bundleExcludes: string[];
+    /** Header folders for code compiled against this package, relative to the step output. */
+    includeDirs: string[];
+    /** Move every `tests` folder to test-helpers/site-packages (bundled only into test modules). */
+    testsApart: boolean;
+  };
+}
+
+const check = object({
+  format: oneOf(MESON_RECIPE_FORMAT),
+  package: string,
+  source: string,
+  'patches?': string,
+  'castAllowList?': string,
+  buildWheels: listOf(string),
+  meson: object({ command: string, options: listOf(string) }),
+  upstream: listOf(string),
+  crossProperties: mapOf(stringOrBoolean),
+  extensions: object({ expected: listOf(string), testHelpers: listOf(string), patchCython: boolean }),
+  linkArgs: listOf(string),
+  needs: listOf(oneOf('c++')),
+  python: object({ bundleExcludes: listOf(string), includeDirs: listOf(string), testsApart: boolean }),
+});
+
+export interface LoadedMesonRecipe extends MesonPackageRecipe {
+  /** The recipe file. */
+  file: string;
+  /** Its name: the file name without .json ("numpy-2.4"). */
+  name: string;
+  /** patches and castAllowList made absolute. */
+  patchesDir?: string;
+  castAllowListFile?: string;
+}
+
+/** Parses and checks a recipe; with a lock, also that every lock key it names is pinned. */
+export function parseMesonRecipe(text: string, file: string, lock?: SourceLock): LoadedMesonRecipe {
+  const recipe = parseChecked<MesonPackageRecipe>(text, file, check, 'correct the keys named above (see MesonPackageRecipe in @wasi-pystack/core)');
+  if (lock) {
+    const problems = [recipe.source, ...recipe.buildWheels].filter((k) => !lock.sources[k]).map((k) => `${k}: not a key under sources in ${lock.path}`);
+    if (problems.length) throw new WasiPystackError(`${file} names sources the lock does not pin`, `pin them in ${lock.path}, or correct the recipe`, problems);
+  }
+  const at = (p?: string) => (p === undefined ? undefined : isAbsolute(p) ? p : join(dirname(file), p));
+  const name = file.split('/').pop()!.replace(/\.json$/, '');
+  return { ...recipe, file, name, patchesDir: at(recipe.patches), castAllowListFile: at(recipe.castAllowList) };
+}
+
+export function readMesonRecipe(file: string, lock?: SourceLock): LoadedMesonRecipe {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new WasiPystackError(`no recipe at ${file}`, 'name a recipe file that exists (a package\'s recipes/ folder lists them)');
+  }
+  return parseMesonRecipe(text, file, lock);
+}
+
+/** Expands "{<upstream>.includeDir}" in cross-file properties. */
+export function expandCrossProperties(properties: Record<string, string | boolean>, upstream: Record<string, { includeDirs: string[] }>): Record<string, string | boolean> {
+  return Object.fromEntries(
+    Object.entries(properties).map(([k, v]) => [
+      k,
+      typeof v !== 'string'
+        ? v
+        : v.replace(/\{([\w-]+)\.includeDir\}/g, (_, name: string) => {
+            const dir = upstream[name]?.includeDirs[0];
+            if (!dir) throw new WasiPystackError(`cross property ${k} names ${name}.includeDir, but no upstream '${name}' with an include folder was given`, `add ${name} to the recipe's upstream and pass its output`);
+            return dir;
+          }),
+    ]),
+  );
+}

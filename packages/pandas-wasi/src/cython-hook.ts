@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { WasiPystackError, runCommand, timed, type MesonBuildContext } from '@wasi-pystack/core';
+import { patchCythonFile, uniqueInitSymbol } from '@wasi-pystack/cython-patcher';
+
+/** Cython's generated sources in a meson build dir (<target>.p/<path>.pyx.c|cpp) with their module names. */
+export function generatedCythonSources(ninja: string, buildDir: string): { file: string; module: string }[] {
+  const targets = execFileSync(ninja, ['-t', 'targets', 'all'], { cwd: buildDir, encoding: 'utf8', maxBuffer: 1 << 28 });
+  return targets
+    .split('\n')
+    .map((l) => l.split(':')[0])
+    .filter((t) => /\.pyx\.(c|cpp)$/.test(t))
+    .map((file) => ({ file, module: file.split('.p/').pop()!.replace(/\.pyx\.(c|cpp)$/, '').split('/').join('.') }));
+}
+
+/**
+ * What is genuinely pandas' own in its build: Cython runs first (through meson's own edges), then the
+ * cython-patcher gives every generated module a unique init symbol, then the pipeline compiles.
+ */
+export async function cythonizeAndPatch(ctx: MesonBuildContext) {
+  const generated = generatedCythonSources('ninja', ctx.build);
+  const targets = generated.map((g) => g.file);
+  await timed(`Cython on ${generated.length} ${ctx.recipe.package} modules`, async () => {
+    // Cython's depfiles reveal inputs (.pxd, generated .pxi) only after a first run; run until ninja
+    // has nothing left to regenerate, so no later build step re-runs Cython over patched files.
+    for (let round = 0; round < 4; round++) {
+      await runCommand({ argv: ['ninja', `-j${ctx.jobs}`, ...targets], cwd: ctx.build, env: ctx.env }, { logFile: ctx.logFile });
+      const pending = execFileSync('ninja', ['-n', ...targets], { cwd: ctx.build, env: { ...process.env, ...ctx.env }, encoding: 'utf8' });
+      if (!/Compiling Cython/.test(pending)) return;
+    }
+    throw new WasiPystackError(`Cython keeps regenerating ${ctx.recipe.package} sources`, `see ${ctx.logFile}`);
+  });
+  for (const g of generated) patchCythonFile(join(ctx.build, g.file), g.module);
+  const cythonModules = new Set(generated.map((g) => g.module));
+  return { initSymbolFor: (m: { name: string; initSymbol: string }) => (cythonModules.has(m.name) ? uniqueInitSymbol(m.name) : m.initSymbol) };
+}

@@ -1,0 +1,17 @@
+/**
+ * The configurations this repository builds from the same packages, and where their modules are.
+ * Runtime tests run for each, against native fixtures of the same NumPy and pandas versions
+ * (tests/fixtures/make_fixtures.py <configuration>).
+ */
+export interface Configuration {
+  name: 'default' | 'pandas3';
+  /** Folder of python-numpy.wasm and python-pandas.wasm, relative to the repository. */
+  modules: string;
+  numpy: string;
+  pandas: string;
+}
+
+export const CONFIGURATIONS: Configuration[] = [
+  { name: 'default', modules: 'dist/modules', numpy: '2.4.0', pandas: '2.3.3' },
+  { name: 'pandas3', modules: 'dist/modules/pandas3', numpy: '2.5.5', pandas: '3.1.1' },
+];
