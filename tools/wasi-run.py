@@ -8,6 +8,9 @@
         SANDBOX/data.bin, empty SANDBOX/metadata and SANDBOX/subcontent, call process(), and print
         one JSON line {"input", "rc", "metadata": {name: text}, "subcontent": [names]}.
         SANDBOX is the guest's "/" (and the only directory the module sees).
+        --fresh-instance: a new instance (new store, new memory) for every input, isolating inputs
+        from each other; the compiled module is reused, so this costs one instantiation per input.
+        Each line then also has "instantiate_ms" and "process_ms".
 
 Compiled modules are cached in <cache>/wasmtime (WASI_PYSTACK_CACHE), keyed by the module's sha256.
 
@@ -23,6 +26,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 
 import wasmtime
 from wasmtime import _ffi
@@ -65,9 +69,8 @@ def make_engine():
     return wasmtime.Engine(config)
 
 
-def instantiate(module_path, argv, dirs, env):
-    engine = make_engine()
-    module = load_module(engine, module_path)
+def instantiate(module_path, argv, dirs, env, compiled=None):
+    engine, module = compiled or (lambda e: (e, load_module(e, module_path)))(make_engine())
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     store = wasmtime.Store(engine)
@@ -111,16 +114,29 @@ def read_tree(folder):
 def run_wadup(args):
     sandbox = args.wadup
     os.makedirs(sandbox, exist_ok=True)
-    store, instance = instantiate(args.module, [os.path.basename(args.module)], [(sandbox, "/")], args.env)
-    exports = instance.exports(store)
-    exports["_initialize"](store)
-    process = exports["process"]
-    for item in args.args:
+    engine = make_engine()
+    compiled = (engine, load_module(engine, args.module))
+    argv = [os.path.basename(args.module)]
+
+    def fresh():
+        started = time.perf_counter()
+        store, instance = instantiate(args.module, argv, [(sandbox, "/")], args.env, compiled)
+        exports = instance.exports(store)
+        if "_initialize" in exports:  # as wasmtime's CLI: a reactor may have none
+            exports["_initialize"](store)
+        return store, exports["process"], (time.perf_counter() - started) * 1000
+
+    store, process, instantiate_ms = fresh()
+    for n, item in enumerate(args.args):
+        if args.fresh_instance and n > 0:
+            store, process, instantiate_ms = fresh()
         for sub in ("metadata", "subcontent"):
             shutil.rmtree(os.path.join(sandbox, sub), ignore_errors=True)
             os.makedirs(os.path.join(sandbox, sub))
         shutil.copyfile(item, os.path.join(sandbox, "data.bin"))
+        started = time.perf_counter()
         rc = process(store)
+        process_ms = (time.perf_counter() - started) * 1000
         sys.stdout.flush()
         line = {
             "input": item,
@@ -128,6 +144,8 @@ def run_wadup(args):
             "metadata": read_tree(os.path.join(sandbox, "metadata")),
             "subcontent": sorted(read_tree(os.path.join(sandbox, "subcontent"))),
         }
+        if args.fresh_instance:
+            line.update(instantiate_ms=round(instantiate_ms, 3), process_ms=round(process_ms, 3))
         print("WADUP " + json.dumps(line, sort_keys=True), flush=True)
     return 0
 
@@ -137,6 +155,7 @@ def main():
     parser.add_argument("--dir", action="append", default=[], help="HOST::GUEST directory to preopen")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the guest")
     parser.add_argument("--wadup", metavar="SANDBOX", help="act as a WADUP-like host; ARGS are the inputs")
+    parser.add_argument("--fresh-instance", action="store_true", help="with --wadup: a new instance for every input")
     parser.add_argument("module")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args()

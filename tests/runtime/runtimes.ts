@@ -50,20 +50,8 @@ function spawn(argv: string[], stdin?: string): RunResult {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/**
- * Node 20's V8 sometimes aborts while running the 44 MB pandas module (V8_Fatal, SIGTRAP; in its
- * concurrent sweeper: "Check failed: addr + aligned_size <= chunk_->area_end()"), in about 1 of 20
- * runs here, more often under load. That is the engine ending itself, never the guest (a wasm trap
- * is a RuntimeError that the runner reports with exit code 1), so such a run is run again, at most
- * twice, and the abort is logged.
- */
 function spawnNode(argv: string[], stdin?: string): RunResult {
-  for (let attempt = 1; ; attempt++) {
-    const r = spawnSync(argv[0], argv.slice(1), { input: stdin ?? '', encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.error) throw r.error;
-    if (r.status !== null || r.signal !== 'SIGTRAP' || attempt === 3) return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-    process.stderr.write(`node aborted (V8, SIGTRAP) running ${argv.slice(2).join(' ').slice(0, 200)}; running it again\n`);
-  }
+  return spawn(argv, stdin);
 }
 
 function wadupArgs(options: { fresh?: boolean; env?: Record<string, string> } = {}): string[] {

@@ -35,4 +35,12 @@ describe('generateGlue', () => {
     expect(() => generateGlue({ ...base, modules: [{ name: 'a.b', initSymbol: 'PyInit_a.b' }] })).toThrow("module a.b: init symbol 'PyInit_a.b' is not a C identifier");
     expect(() => generateGlue({ ...base, modules: [{ name: 'x', initSymbol: 'PyInit_x' }, { name: 'x', initSymbol: 'PyInit_x' }] })).toThrow('module x is listed twice in the manifests');
   });
+
+  it('lists the preimports (NULL-terminated) and the snapshot hash secret', () => {
+    const g = generateGlue({ modules: [], bundleFile: 'b', importerFile: 'i', entry: { module: 'r', function: 'main' }, preimport: ['numpy', 'pandas.io.json'], hashSeed: 12345 });
+    expect(g).toContain('const char *const wasi_pystack_preimport[] = {"numpy", "pandas.io.json", NULL};');
+    expect(g).toContain('const unsigned long wasi_pystack_hash_seed = 12345UL;');
+    expect(glue).toContain('const char *const wasi_pystack_preimport[] = {NULL};');
+    expect(() => generateGlue({ modules: [], bundleFile: 'b', importerFile: 'i', preimport: ['os; import x'] })).toThrow("preimport 'os; import x' is not a dotted module name");
+  });
 });

@@ -10,7 +10,15 @@ export interface GlueInput {
   importerFile: string;
   /** The reactor's entry; empty for commands. */
   entry?: { module: string; function: string };
+  /** Modules a reactor imports after its entry (before a snapshot). */
+  preimport?: string[];
+  /** A function a snapshot calls once at build time, after the imports. */
+  warmup?: { module: string; function: string };
+  /** A snapshot's str hash secret (1..2^32-1); 0 when the module is not snapshotted. */
+  hashSeed?: number;
 }
+
+const MODULE_NAME = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/;
 
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const cString = (s: string) => JSON.stringify(s); // ASCII module names: JSON escapes are valid C
@@ -23,6 +31,7 @@ export function generateGlue(input: GlueInput): string {
     if (seen.has(m.name)) throw new Error(`module ${m.name} is listed twice in the manifests`);
     seen.add(m.name);
   }
+  for (const name of input.preimport ?? []) if (!MODULE_NAME.test(name)) throw new Error(`preimport '${name}' is not a dotted module name`);
   const modules: BuiltinModule[] = [...input.modules, { name: '_wasi_bundle', initSymbol: 'PyInit__wasi_bundle' }];
   return [
     GENERATED_MARKER,
@@ -46,6 +55,10 @@ export function generateGlue(input: GlueInput): string {
     '',
     `const char wasi_pystack_entry_module[] = ${cString(input.entry?.module ?? '')};`,
     `const char wasi_pystack_entry_function[] = ${cString(input.entry?.function ?? '')};`,
+    `const char wasi_pystack_warmup_module[] = ${cString(input.warmup?.module ?? '')};`,
+    `const char wasi_pystack_warmup_function[] = ${cString(input.warmup?.function ?? '')};`,
+    `const char *const wasi_pystack_preimport[] = {${[...(input.preimport ?? []).map(cString), 'NULL'].join(', ')}};`,
+    `const unsigned long wasi_pystack_hash_seed = ${input.hashSeed ?? 0}UL;`,
     '',
   ].join('\n');
 }

@@ -16,6 +16,8 @@ import { wasmImports } from './wasm-imports';
 
 export { generateGlue, GENERATED_MARKER } from './glue';
 export { wasmExports, wasmImports, type WasmImport } from './wasm-imports';
+export { snapshotFailure, snapshotHashSeed, snapshotReactor, wizerCommand } from './snapshot';
+import { snapshotHashSeed, snapshotReactor } from './snapshot';
 
 export const C_DIR = join(__dirname, 'c');
 /** Every module gets this much stack, placed first so an overflow traps instead of corrupting data. */
@@ -36,10 +38,28 @@ export interface LinkOptions {
   /** Strip names and debug info (default true). */
   strip?: boolean;
   /**
+   * Reactors only: pre-initialize the module at build time (Wizer) with the interpreter started and
+   * the entry, the packages of the inputs (numpy, pandas) and the project's preimports imported.
+   * Default true for reactors; false builds a reactor that starts at its first process() call.
+   */
+  snapshot?: boolean;
+  /**
    * Stack layout. Only for experiments that reproduce other builds' failures (docs/): the default,
    * 16 MiB placed before the data, is what every module of this toolchain uses.
    */
   stack?: { size: number; first: boolean };
+}
+
+/** Reactors are snapshotted unless told otherwise; commands never are. */
+export const wantsSnapshot = (options: Pick<LinkOptions, 'kind' | 'snapshot'>) => options.kind === 'reactor' && options.snapshot !== false;
+
+/**
+ * What a reactor imports after its entry: the Python packages of the inputs after python-wasi's
+ * (numpy, pandas; not test helpers), then the project's [tool.wasi-pystack] preimport.
+ */
+export function reactorPreimports(manifests: Pick<BuildManifest, 'name' | 'modules'>[], projectPreimport: string[]): string[] {
+  const packages = manifests.slice(1).filter((m) => m.modules.length && /^[A-Za-z_]\w*$/.test(m.name)).map((m) => m.name);
+  return [...new Set([...packages, ...projectPreimport])];
 }
 
 export interface LinkPlan {
@@ -59,11 +79,17 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
   if (options.kind === 'reactor' && !bundleInfo.entry) {
     throw new WasiPystackError(`a reactor needs an entry, and ${options.bundle} was bundled without a project`, 'bundle a project whose pyproject.toml sets [tool.wasi-pystack] entry, or build a command');
   }
+  const snapshot = wantsSnapshot(options);
+  const bundleFile = join(options.bundle, 'bundle.bin');
+  const preimport = options.kind === 'reactor' ? reactorPreimports(manifests, bundleInfo.preimport ?? []) : [];
   const glueSource = generateGlue({
     modules: manifests.flatMap((m) => m.modules),
-    bundleFile: join(options.bundle, 'bundle.bin'),
+    bundleFile,
     importerFile: join(options.bundle, 'bundle_importer.py'),
     entry: options.kind === 'reactor' ? bundleInfo.entry : undefined,
+    preimport,
+    warmup: snapshot ? bundleInfo.warmup : undefined,
+    hashSeed: snapshot ? snapshotHashSeed([bundleInfo.sha256 ?? readFileSync(bundleFile), JSON.stringify(manifests.map((m) => [m.name, m.version, m.modules])), JSON.stringify([preimport, bundleInfo.warmup ?? null])]) : 0,
   });
   const includes = manifests.flatMap((m) => m.includeDirs).map((d) => `-I${d}`);
   const cflags = ['-std=gnu23', '-O2', '-Wall', `-I${C_DIR}`, ...includes];
@@ -79,7 +105,9 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
   const linkArgs = [
     // The C++ driver adds libc++ and libc++abi when any input needs them.
     needsCxx ? toolchain.cxx : toolchain.cc,
-    ...(options.kind === 'reactor' ? ['-mexec-model=reactor'] : []),
+    // Reactors bring their own _initialize (entry_reactor.c): wasi-libc's traps when a restored
+    // snapshot is initialized again.
+    ...(options.kind === 'reactor' ? ['-mexec-model=reactor', '-nostartfiles'] : []),
     '-o', `${options.output}.tmp`,
     ...objects,
     ...manifests.flatMap((m) => m.libraries),
@@ -110,6 +138,12 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
   if (foreign.length) {
     rmSync(tmp);
     throw new WasiPystackError(`the linked module imports from outside ${ALLOWED_IMPORT_MODULE}`, 'provide the missing symbols from a library in a manifest (undefined symbols are never allowed)', foreign.slice(0, 10).map((i) => `${i.module}.${i.name}`));
+  }
+  if (wantsSnapshot(options)) {
+    const snapshotted = `${options.output}.snapshot.tmp`;
+    await timed(`snapshot of ${options.output}`, () => snapshotReactor(tmp, snapshotted, join(plan.workDir, 'snapshot.log'), options.output));
+    rmSync(tmp);
+    renameSync(snapshotted, tmp);
   }
   renameSync(tmp, options.output);
   if (!process.env.WASI_PYSTACK_KEEP_WORK) rmSync(plan.workDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { planLink, STACK_SIZE } from './index';
 
 function fixture(entry?: { module: string; function: string }) {
   const bundle = mkdtempSync(join(tmpdir(), 'bundle-'));
-  writeFileSync(join(bundle, 'bundle.json'), JSON.stringify({ format: 'wasi-pystack-bundle/1', entry, files: 1, bytes: 1 }));
+  writeFileSync(join(bundle, 'bundle.json'), JSON.stringify({ format: 'wasi-pystack-bundle/1', entry, files: 1, bytes: 1, sha256: 'ab'.repeat(32) }));
   const manifest: BuildManifest & { dir: string } = {
     format: 'wasi-pystack-manifest/1', name: 'cpython', version: '3.13.5', dir: '/py',
     libraries: ['/py/lib/libpython3.13.a', '/py/lib/libz.a'], linkArgs: ['-lm', '-lwasi-emulated-signal'],
@@ -41,6 +41,15 @@ describe('planLink', () => {
     const withEntry = fixture({ module: 'hello', function: 'main' });
     const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
     expect(plan.link.argv).toContain('-mexec-model=reactor');
+    // Its own _initialize (entry_reactor.c), which a restored snapshot may run again.
+    expect(plan.link.argv).toContain('-nostartfiles');
+    // Snapshotted by default: a hash secret from the content, never 0; without a snapshot, 0 (per instance).
+    const seed = /wasi_pystack_hash_seed = (\d+)UL/.exec(plan.glueSource)![1];
+    expect(Number(seed)).toBeGreaterThan(0);
+    const again = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
+    expect(again.glueSource).toBe(plan.glueSource);
+    const unsnapshotted = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm', snapshot: false }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
+    expect(unsnapshotted.glueSource).toContain('wasi_pystack_hash_seed = 0UL');
     expect(plan.compile.some((c) => c.argv.some((a) => a.endsWith('entry_reactor.c')))).toBe(true);
     const noEntry = fixture();
     expect(() => planLink({ workspaceRoot: '/ws', inputs: [], bundle: noEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [noEntry.manifest], { cc: 'cc', cxx: 'c++' })).toThrowError(

@@ -137,12 +137,14 @@ export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock:
     configurations: {
       command: { kind: 'command', outputPath: moduleFile('command') },
       reactor: { kind: 'reactor', outputPath: at('dist', `${slug}.wasm`) },
+      // A reactor that starts its interpreter at the first process() instead of at build time.
+      'no-snapshot': { kind: 'reactor', snapshot: false, outputPath: at('dist', `${slug}-no-snapshot.wasm`) },
     },
     dependsOn: [bundleTarget],
     cache: true,
     inputs: [...(options.inputs?.build ?? packageInputs('linker', 'core')), upstreamOutputs],
     outputs: ['{options.outputPath}'],
-    metadata: { description: `${slug}.wasm: ${kind === 'reactor' ? `a reactor whose process() calls ${facts.entry}` : 'a command module that behaves like python'}; :command and :reactor choose the kind.` },
+    metadata: { description: `${slug}.wasm: ${kind === 'reactor' ? `a reactor whose process() calls ${facts.entry}` : 'a command module that behaves like python'}; :command and :reactor choose the kind, :no-snapshot a reactor without its build-time snapshot.` },
   };
   return { root, name: facts.name, projectType: 'application' as const, implicitDependencies, targets };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -52,9 +53,13 @@ export interface BundleInfo {
   entry?: { module: string; function: string };
   /** The project's [tool.wasi-pystack] preimport. */
   preimport?: string[];
+  /** The project's [tool.wasi-pystack] warmup. */
+  warmup?: { module: string; function: string };
   project?: string;
   files: number;
   bytes: number;
+  /** sha256 of bundle.bin (the linker derives a snapshot's hash secret from it). */
+  sha256: string;
 }
 
 interface BundlePlan {
@@ -140,9 +145,11 @@ export async function bundle(options: BundleOptions): Promise<BundleInfo> {
     format: 'wasi-pystack-bundle/1',
     entry: project?.entry,
     preimport: project?.preimport,
+    warmup: project?.warmup,
     project: project?.name,
     files: Object.keys(listing).length,
     bytes: statSync(plan.output).size,
+    sha256: createHash('sha256').update(readFileSync(plan.output)).digest('hex'),
   };
   writeFileSync(join(options.outDir, BUNDLE_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
   return info;

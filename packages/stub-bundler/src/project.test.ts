@@ -67,4 +67,12 @@ describe('readProject', () => {
     expect(p.dependencies).toEqual([]);
     expect(p.builtDependencies.map((d) => `${d.name} ${d.version}`)).toEqual(['pandas 2.3.3']);
   });
+
+  it('reads preimport and warmup for the snapshot, and names malformed ones', () => {
+    const p = readProject(project(valid + 'preimport = ["json", "xml.dom"]\nwarmup = "demo:main"\n'), lock);
+    expect(p.preimport).toEqual(['json', 'xml.dom']);
+    expect(p.warmup).toEqual({ module: 'demo', function: 'main' });
+    expect(() => readProject(project(valid + 'preimport = "json"\n'), lock)).toThrowError('[tool.wasi-pystack] preimport must be a list of module names');
+    expect(() => readProject(project(valid + 'warmup = "demo"\n'), lock)).toThrowError('[tool.wasi-pystack] warmup is not "module:function"');
+  });
 });

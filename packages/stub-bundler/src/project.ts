@@ -13,6 +13,11 @@ export interface PythonProject {
   sourceDir: string;
   /** [tool.wasi-pystack] preimport: modules a reactor imports at build time (into its snapshot). */
   preimport: string[];
+  /**
+   * [tool.wasi-pystack] warmup = "module:function": called once at build time, after the imports and
+   * before the snapshot, with no files, directories or environment (fills lazy imports and caches).
+   */
+  warmup?: { module: string; function: string };
   /** Pinned pure-Python dependencies, resolved against the lock file. */
   dependencies: SourceEntry[];
   /**
@@ -52,6 +57,11 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
   if (!Array.isArray(preimport) || !preimport.every((m: unknown) => typeof m === 'string' && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(m))) {
     fail(file, '[tool.wasi-pystack] preimport must be a list of module names', 'write preimport = ["package.module", ...] under [tool.wasi-pystack]');
   }
+  const warmupSpec = tool.warmup;
+  if (warmupSpec !== undefined && (typeof warmupSpec !== 'string' || !/^[\w.]+:\w+$/.test(warmupSpec))) {
+    fail(file, '[tool.wasi-pystack] warmup is not "module:function"', 'write warmup = "<module>:<function>" under [tool.wasi-pystack]');
+  }
+  const warmup = warmupSpec === undefined ? undefined : { module: warmupSpec.split(':')[0], function: warmupSpec.split(':')[1] };
   const deps = doc.project?.dependencies ?? [];
   if (!Array.isArray(deps)) fail(file, '[project] dependencies must be a list', 'write dependencies = ["name==version", ...]');
   const dependencies: SourceEntry[] = [];
@@ -68,5 +78,5 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
     }
     (entry.file.endsWith('.whl') ? dependencies : builtDependencies).push(entry);
   }
-  return { dir, name, entry, sourceDir, preimport, dependencies, builtDependencies };
+  return { dir, name, entry, sourceDir, preimport, warmup, dependencies, builtDependencies };
 }

@@ -10,6 +10,13 @@ extern const size_t wasi_pystack_bundle_size;
 extern const char wasi_pystack_importer_source[];
 extern const char wasi_pystack_entry_module[];
 extern const char wasi_pystack_entry_function[];
+/* A function a snapshot calls at build time after the imports (empty module name: none). */
+extern const char wasi_pystack_warmup_module[];
+extern const char wasi_pystack_warmup_function[];
+/* Modules a reactor imports after its entry, before the snapshot (NULL-terminated). */
+extern const char *const wasi_pystack_preimport[];
+/* The str hash secret of a snapshot (derived from the module's content; never 0). */
+extern const unsigned long wasi_pystack_hash_seed;
 
 PyObject *PyInit__wasi_bundle(void);
 PyStatus wasi_pystack_initialize(PyConfig *config);

@@ -12,13 +12,14 @@ export function normalizeOptions(options: LinkExecutorOptions, workspaceRoot: st
     kind: options.kind ?? 'command',
     output: join(workspaceRoot, options.outputPath),
     strip: options.strip ?? true,
+    snapshot: options.snapshot ?? true,
   };
 }
 
 export default async function linkExecutor(options: LinkExecutorOptions, context: ExecutorContext) {
   try {
     const result = await link(normalizeOptions(options, context.root));
-    console.log(`linked ${options.outputPath} (${(result.bytes / 1e6).toFixed(1)} MB, ${options.kind ?? 'command'})`);
+    console.log(`linked ${options.outputPath} (${(result.bytes / 1e6).toFixed(1)} MB, ${options.kind ?? 'command'}${options.kind === 'reactor' && options.snapshot !== false ? ', snapshot' : ''})`);
     return { success: true };
   } catch (e) {
     reportFailure(e);

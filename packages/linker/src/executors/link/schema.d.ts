@@ -4,4 +4,5 @@ export interface LinkExecutorOptions {
   kind?: 'command' | 'reactor';
   outputPath: string;
   strip?: boolean;
+  snapshot?: boolean;
 }
