@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLock } from './lock';
+import { cacheUsage } from './cache-hygiene';
 import { cacheRoot } from './paths';
 import { resolveRegistries } from './registries';
 import { EMBEDDED_APT_PACKAGES, EMBEDDED_LLVM_BIN, missingHostPrograms } from './toolchain';
@@ -39,6 +40,8 @@ export function doctorChecks(workspaceRoot: string, env: NodeJS.ProcessEnv = pro
   checks.push({ what: 'Debian mirror', ok: !!registries.debianMirror, found: registries.debianMirror ?? 'none in apt sources', fix: 'set WASI_PYSTACK_DEBIAN_MIRROR' });
   const venv = join(cacheRoot(env), 'venv', 'bin', 'python');
   checks.push({ what: 'wasmtime (Python package, for tests)', ok: existsSync(venv), found: existsSync(venv) ? venv : 'no venv', fix: 'npm run setup' });
-  checks.push({ what: 'cache', ok: true, found: cacheRoot(env) });
+  const usage = cacheUsage(cacheRoot(env));
+  const parts = Object.entries(usage.byFolder).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([name, bytes]) => `${name} ${(bytes / 1e9).toFixed(2)} GB`);
+  checks.push({ what: 'cache', ok: true, found: `${cacheRoot(env)}: ${(usage.total / 1e9).toFixed(2)} GB (${parts.join(', ')}); npm run cache:prune removes what no lock refers to` });
   return checks;
 }

@@ -28,3 +28,4 @@ export * from './recipes/validate';
 export * from './recipes/meson-recipe';
 export * from './recipes/meson-pipeline';
 export * from './recipes/recipe-files';
+export * from './cache-hygiene';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { log } from './log';
 import { stepsDir } from './paths';
@@ -9,6 +10,10 @@ import { stepsDir } from './paths';
  * its output (source sha256s, options, toolchain, recipe version). The step builds into a temporary
  * folder that is renamed into place only when it succeeded, so a failed or interrupted build never
  * leaves a half-written entry. A fresh clone on the same machine finds finished steps here.
+ *
+ * Builds of one entry from several processes at once (two clones, two CI jobs on one machine) are
+ * serialized by a lock file beside the entry: the first builds, the others wait and then reuse its
+ * result. A lock whose process is gone is taken over.
  */
 export interface StepSpec {
   step: string;
@@ -27,38 +32,86 @@ export function stepDir(spec: StepSpec): string {
 
 const DONE_MARKER = '.step-complete.json';
 
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `work` holding `<entry>.lock` (created exclusively; holds the owner's pid). */
+export async function withStepLock<T>(outDir: string, work: () => Promise<T>, pollMs = 500): Promise<T> {
+  const lockFile = `${outDir}.lock`;
+  mkdirSync(dirname(lockFile), { recursive: true });
+  let announced = false;
+  for (;;) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = Number(existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : NaN);
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !isAlive(owner)) {
+      rmSync(lockFile, { force: true }); // its process died mid-build
+      continue;
+    }
+    if (!announced) log(`waiting for process ${owner || '?'} building ${outDir}`);
+    announced = true;
+    await sleep(pollMs);
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lockFile, { force: true });
+  }
+}
+
 export async function cachedStep(
   spec: StepSpec,
   build: (outDir: string, workDir: string, logFile: string) => Promise<void>,
 ): Promise<{ outDir: string; cached: boolean; logFile: string }> {
   const outDir = stepDir(spec);
   const logFile = `${outDir}.log`;
-  if (existsSync(join(outDir, DONE_MARKER))) {
+  const finished = () => existsSync(join(outDir, DONE_MARKER));
+  if (finished()) {
     log(`${spec.step}: reusing ${outDir}`);
     return { outDir, cached: true, logFile };
   }
-  const tmpOut = `${outDir}.tmp-${process.pid}`;
-  const workDir = `${outDir}.work`;
-  rmSync(tmpOut, { recursive: true, force: true });
-  rmSync(workDir, { recursive: true, force: true });
-  rmSync(logFile, { force: true });
-  mkdirSync(tmpOut, { recursive: true });
-  mkdirSync(workDir, { recursive: true });
-  try {
-    log(`${spec.step}: building (log: ${logFile})`);
-    const started = Date.now();
-    await build(tmpOut, workDir, logFile);
-    const seconds = (Date.now() - started) / 1000;
-    writeFileSync(join(tmpOut, DONE_MARKER), JSON.stringify({ step: spec.step, key: spec.key, seconds, finished: new Date().toISOString() }, null, 2));
-    rmSync(outDir, { recursive: true, force: true });
-    renameSync(tmpOut, outDir);
-  } catch (e) {
-    // The work folder stays for debugging; the output folder must not look finished.
+  return withStepLock(outDir, async () => {
+    if (finished()) {
+      log(`${spec.step}: reusing ${outDir} (built meanwhile by another process)`);
+      return { outDir, cached: true, logFile };
+    }
+    const tmpOut = `${outDir}.tmp-${process.pid}`;
+    const workDir = `${outDir}.work`;
     rmSync(tmpOut, { recursive: true, force: true });
-    throw e;
-  }
-  if (!process.env.WASI_PYSTACK_KEEP_WORK) rmSync(workDir, { recursive: true, force: true });
-  return { outDir, cached: false, logFile };
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(logFile, { force: true });
+    mkdirSync(tmpOut, { recursive: true });
+    mkdirSync(workDir, { recursive: true });
+    try {
+      log(`${spec.step}: building (log: ${logFile})`);
+      const started = Date.now();
+      await build(tmpOut, workDir, logFile);
+      const seconds = (Date.now() - started) / 1000;
+      writeFileSync(join(tmpOut, DONE_MARKER), JSON.stringify({ step: spec.step, key: spec.key, seconds, finished: new Date().toISOString() }, null, 2));
+      rmSync(outDir, { recursive: true, force: true });
+      renameSync(tmpOut, outDir);
+    } catch (e) {
+      // The work folder stays for debugging; the output folder must not look finished.
+      rmSync(tmpOut, { recursive: true, force: true });
+      throw e;
+    }
+    if (!process.env.WASI_PYSTACK_KEEP_WORK) rmSync(workDir, { recursive: true, force: true });
+    return { outDir, cached: false, logFile };
+  });
 }
 
 /**
