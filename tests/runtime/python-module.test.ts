@@ -21,6 +21,14 @@ describe('python.wasm as a file', () => {
 });
 
 describe.each(RUNTIMES)('python.wasm under $name', (runtime) => {
+  it('names the cause when a left-out stdlib module is imported, and how to keep it', () => {
+    const r = runtime.run(PYTHON, ['-c', 'import tkinter']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ModuleNotFoundError: No module named 'tkinter': 'tkinter' was left out of this WebAssembly module's bundle (the Tk GUI toolkit: no Tk on WASI). To keep it, add keep-stdlib = [\"tkinter\"] under [tool.wasi-pystack] in pyproject.toml and rebuild.");
+    const other = runtime.run(PYTHON, ['-c', 'import not_a_module_anywhere']);
+    expect(other.stderr).toContain("ModuleNotFoundError: No module named 'not_a_module_anywhere'\n");
+  });
+
   const tmp = () => mkdtempSync(join(tmpdir(), `pywasi-${runtime.name}-`));
 
   it('runs with no preopened directory at all', () => {

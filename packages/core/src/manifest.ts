@@ -16,6 +16,11 @@ export interface PythonRoot {
   path: string;
   /** Paths relative to the root to leave out; 'name/**' leaves out every folder of that name. */
   exclude?: string[];
+  /**
+   * For the stdlib: top-level modules left out on purpose, with the reason an import of one reports.
+   * A project may keep them ([tool.wasi-pystack] keep-stdlib) or leave out more (exclude-stdlib).
+   */
+  leftOut?: Record<string, string>;
 }
 
 /**

@@ -100,3 +100,20 @@ export const STDLIB_EXCLUDES = [
   'test', 'idlelib', 'tkinter', 'turtledemo', 'turtle.py', 'ensurepip', 'pydoc_data', 'lib2to3',
   '__phello__', 'site-packages', 'venv', 'tests/**', 'idle_test/**',
 ];
+
+/**
+ * Why each default exclusion is left out; importing one fails with this reason (the bundle's
+ * importer), and a project can keep one with [tool.wasi-pystack] keep-stdlib.
+ */
+export const STDLIB_LEFT_OUT_REASONS: Record<string, string> = {
+  test: "CPython's own test suite",
+  idlelib: 'the IDLE editor: no Tk on WASI',
+  tkinter: 'the Tk GUI toolkit: no Tk on WASI',
+  turtledemo: 'turtle graphics demos: no Tk on WASI',
+  turtle: 'turtle graphics: no Tk on WASI',
+  ensurepip: 'installs pip into an environment: no subprocess on WASI',
+  venv: 'creates virtual environments: no subprocess on WASI',
+  pydoc_data: "the topics of help('keywords') and the like",
+  lib2to3: 'the Python 2 to 3 converter, deprecated',
+  __phello__: 'a sample package for CPython\'s tests of frozen modules',
+};

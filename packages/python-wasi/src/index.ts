@@ -21,10 +21,10 @@ import {
   applyPatches,
   patchesKey,
 } from '@wasi-pystack/core';
-import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
+import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planBuildPython, planHostPython } from './cpython';
 import { planLibrary, readLibraryRecipes, writeLibraryFiles } from './libraries';
 
-export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, planBuildPython, planHostPython } from './cpython';
+export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planBuildPython, planHostPython } from './cpython';
 export { LIBRARY_RECIPES_FILE, libraryFiles, parseLibraryRecipes, planLibrary, readLibraryRecipes, type LibraryRecipe, type LibraryRecipes } from './libraries';
 
 /** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
@@ -178,6 +178,8 @@ export async function buildPythonWasi(options: PythonWasiOptions): Promise<Pytho
   const manifestPath = join(options.outDir, 'wasi-manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   manifest.facts.buildPython = buildPython;
+  // Published, not cached: the reasons an import of a left-out stdlib module reports.
+  manifest.pythonRoots[0].leftOut = STDLIB_LEFT_OUT_REASONS;
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   return { outDir: options.outDir, buildPython, version };
 }

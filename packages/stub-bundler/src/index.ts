@@ -66,16 +66,43 @@ interface BundlePlan {
   output: string;
   listing: string;
   compress: boolean;
+  /** Top-level modules left out on purpose, with the reason an import of one reports. */
+  left_out: Record<string, string>;
   roots: { path: string; exclude?: string[]; keep_source?: boolean; origin: string }[];
   wheels: { path: string; origin: string }[];
+}
+
+/**
+ * Pure: the stdlib's exclusions for a project (the defaults, less keep-stdlib, plus exclude-stdlib)
+ * and the reason for each top-level module left out.
+ */
+export function stdlibExclusions(defaults: string[], reasons: Record<string, string>, project?: Pick<PythonProject, 'keepStdlib' | 'excludeStdlib' | 'name'>) {
+  const keep = new Set(project?.keepStdlib ?? []);
+  const topLevel = (pattern: string) => (/^[A-Za-z_]\w*(\.py)?$/.test(pattern) ? pattern.replace(/\.py$/, '') : undefined);
+  const exclude = defaults.filter((p) => !keep.has(topLevel(p) ?? ''));
+  const left: Record<string, string> = {};
+  for (const p of exclude) {
+    const name = topLevel(p);
+    if (name && reasons[name]) left[name] = reasons[name];
+  }
+  for (const name of project?.excludeStdlib ?? []) {
+    exclude.push(name, `${name}.py`);
+    left[name] = `left out by ${project!.name}'s [tool.wasi-pystack] exclude-stdlib`;
+  }
+  return { exclude, left };
 }
 
 /** Pure: the plan make_bundle.py executes. */
 export function planBundle(options: BundleOptions, project: PythonProject | undefined, wheelPaths: Map<string, string>, wheelEntries: SourceEntry[] = project?.dependencies ?? []): BundlePlan {
   const roots: BundlePlan['roots'] = [];
+  const leftOut: Record<string, string> = {};
   for (const input of options.inputs) {
     const manifest = readManifest(input);
-    for (const root of manifest.pythonRoots) roots.push({ path: root.path, exclude: root.exclude, origin: manifest.name });
+    for (const root of manifest.pythonRoots) {
+      const { exclude, left } = root.leftOut ? stdlibExclusions(root.exclude ?? [], root.leftOut, project) : { exclude: root.exclude, left: {} };
+      Object.assign(leftOut, left);
+      roots.push({ path: root.path, exclude, origin: manifest.name });
+    }
   }
   for (const stub of options.stubs ?? []) {
     const dir = join(STUBS_DIR, stub);
@@ -86,7 +113,7 @@ export function planBundle(options: BundleOptions, project: PythonProject | unde
     roots.push({ path: project.sourceDir, exclude: ['tests/**', 'test/**'], keep_source: true, origin: `project ${project.name}` });
   }
   const wheels = wheelEntries.map((dep) => ({ path: wheelPaths.get(dep.name)!, origin: `${dep.name} ${dep.version}` }));
-  return { output: join(options.outDir, BUNDLE_FILE), listing: join(options.outDir, 'bundle-files.json'), compress: true, roots, wheels };
+  return { output: join(options.outDir, BUNDLE_FILE), listing: join(options.outDir, 'bundle-files.json'), compress: true, left_out: leftOut, roots, wheels };
 }
 
 /**

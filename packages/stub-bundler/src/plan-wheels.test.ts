@@ -28,6 +28,8 @@ const projectNeeding = (...deps: string[]): PythonProject => ({
   name: 'report',
   sourceDir: '/p/src',
   preimport: [],
+  keepStdlib: [],
+  excludeStdlib: [],
   dependencies: deps.filter((d) => d.endsWith('wheel')).map((d) => lock.sources[d.split(' ')[0]]),
   builtDependencies: deps.filter((d) => !d.endsWith('wheel')).map((d) => lock.sources[d]),
 });

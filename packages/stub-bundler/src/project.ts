@@ -18,6 +18,10 @@ export interface PythonProject {
    * before the snapshot, with no files, directories or environment (fills lazy imports and caches).
    */
   warmup?: { module: string; function: string };
+  /** [tool.wasi-pystack] keep-stdlib: default stdlib exclusions this project keeps. */
+  keepStdlib: string[];
+  /** [tool.wasi-pystack] exclude-stdlib: further top-level stdlib modules to leave out. */
+  excludeStdlib: string[];
   /** Pinned pure-Python dependencies, resolved against the lock file. */
   dependencies: SourceEntry[];
   /**
@@ -62,6 +66,15 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
     fail(file, '[tool.wasi-pystack] warmup is not "module:function"', 'write warmup = "<module>:<function>" under [tool.wasi-pystack]');
   }
   const warmup = warmupSpec === undefined ? undefined : { module: warmupSpec.split(':')[0], function: warmupSpec.split(':')[1] };
+  const moduleList = (key: string): string[] => {
+    const v = tool[key] ?? [];
+    if (!Array.isArray(v) || !v.every((m: unknown) => typeof m === 'string' && /^[A-Za-z_]\w*$/.test(m))) {
+      fail(file, `[tool.wasi-pystack] ${key} must be a list of top-level module names`, `write ${key} = ["name", ...] under [tool.wasi-pystack]`);
+    }
+    return v;
+  };
+  const keepStdlib = moduleList('keep-stdlib');
+  const excludeStdlib = moduleList('exclude-stdlib');
   const deps = doc.project?.dependencies ?? [];
   if (!Array.isArray(deps)) fail(file, '[project] dependencies must be a list', 'write dependencies = ["name==version", ...]');
   const dependencies: SourceEntry[] = [];
@@ -78,5 +91,5 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
     }
     (entry.file.endsWith('.whl') ? dependencies : builtDependencies).push(entry);
   }
-  return { dir, name, entry, sourceDir, preimport, warmup, dependencies, builtDependencies };
+  return { dir, name, entry, sourceDir, preimport, warmup, keepStdlib, excludeStdlib, dependencies, builtDependencies };
 }

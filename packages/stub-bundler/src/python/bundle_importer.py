@@ -279,9 +279,37 @@ def _define_resource_classes():
     return BundlePath, BundleResources
 
 
+LEFT_OUT_FILE = "_wasi_pystack_left_out.tsv"
+
+
+class LeftOutFinder:
+    """Last on sys.meta_path: a module that nothing provides, but that the bundle left out on purpose
+    (a default stdlib exclusion or the project's exclude-stdlib), fails with that reason."""
+
+    def __init__(self, left_out):
+        self.left_out = left_out
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        reason = self.left_out.get(top)
+        if reason is None:
+            return None
+        raise ModuleNotFoundError(
+            f"No module named {fullname!r}: {top!r} was left out of this WebAssembly module's bundle ({reason}). "
+            f'To keep it, add keep-stdlib = ["{top}"] under [tool.wasi-pystack] in pyproject.toml and rebuild.',
+            name=fullname,
+        )
+
+    def invalidate_caches(self):
+        pass
+
+
 def install():
     archive = Archive(_wasi_bundle.data())
     finder = BundleFinder(archive)
     # After the built-in and frozen importers, before the file system's PathFinder.
     sys.meta_path.insert(2 if len(sys.meta_path) >= 2 else len(sys.meta_path), finder)
+    if archive.is_file(LEFT_OUT_FILE):
+        lines = bytes(archive.read(LEFT_OUT_FILE)).decode("utf-8").splitlines()
+        sys.meta_path.append(LeftOutFinder(dict(line.split("\t", 1) for line in lines if "\t" in line)))
     return finder

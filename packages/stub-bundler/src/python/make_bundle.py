@@ -7,7 +7,8 @@ The plan:
     {"output": "bundle.bin", "listing": "bundle-files.json", "compress": true,
      "roots": [{"path": "/x/lib/python3.13", "exclude": ["test", ...], "keep_source": false,
                 "origin": "stdlib"}],
-     "wheels": [{"path": "/x/six-1.17.0-py2.py3-none-any.whl", "origin": "six"}]}
+     "wheels": [{"path": "/x/six-1.17.0-py2.py3-none-any.whl", "origin": "six"}],
+     "left_out": {"tkinter": "GUI toolkit: no Tk on WASI", ...}}
 Python files are compiled to code objects whose file names are /bundle/<path>; other files are
 stored as they are (package data). Two origins providing one path is an error.
 """
@@ -22,6 +23,7 @@ import zlib
 MAGIC = b"WPYBNDL1"
 ROOT = "/bundle"
 SKIP_DIRS = {"__pycache__"}
+LEFT_OUT_FILE = "_wasi_pystack_left_out.tsv"
 SKIP_SUFFIXES = (".pyc", ".pyo", ".so", ".a", ".o", ".exe", ".dll")
 
 
@@ -133,6 +135,9 @@ def main(plan_path):
         add_root(writer, root)
     for wheel in plan.get("wheels", []):
         add_wheel(writer, wheel)
+    # Read by the importer: importing one of these names fails with the reason, not just "No module".
+    left_out = sorted(plan.get("left_out", {}).items())
+    writer.add(LEFT_OUT_FILE, "".join(f"{name}\t{reason}\n" for name, reason in left_out).encode(), "stub-bundler")
     if writer.errors:
         print(f"{len(writer.errors)} problem(s) while bundling:", file=sys.stderr)
         for error in writer.errors[:20]:
