@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { wasmImports } from '@wasi-pystack/linker';
 import { CONFIGURATIONS } from './configurations';
@@ -33,6 +36,26 @@ describe(`${config.modules}/python-pandas.wasm as a file`, () => {
 });
 
 describe.each(RUNTIMES)(`pandas ${config.pandas} (${config.name}) under $name`, (runtime) => {
+  if (config.name === 'pandas3') {
+    // pandas 3.1 reads large local files with a pool of threads when mode.max_threads allows it;
+    // WASI has no threads (pandas-wasi patches-3/0003 keeps it to one worker, as pandas does for Emscripten).
+    it('reads a 10 MB CSV file with mode.max_threads set above 1', () => {
+      const dir = mkdtempSync(join(tmpdir(), `pd3-csv-${runtime.name}-`));
+      const script = [
+        'import numpy as np, pandas as pd',
+        'n = 400_000',
+        'df = pd.DataFrame({"a": np.arange(n), "b": np.arange(n) / 7, "c": ["x%d" % (i % 97) for i in range(n)]})',
+        'df.to_csv("/t/big.csv", index=False)',
+        'pd.set_option("mode.max_threads", 4)',
+        'r = pd.read_csv("/t/big.csv")',
+        'print(r.shape, int(r.a.sum()), r.c.nunique())',
+      ].join('\n');
+      const r = runtime.run(MODULE, ['-c', script], { dirs: [[dir, '/t']] });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('(400000, 3) 79999800000 97\n');
+    });
+  }
+
   it('imports and does real work: CSV, groupby, time zones across DST, rolling, merge, JSON, periods', () => {
     const r = runtime.run(MODULE, ['-c', SCRIPT]);
     expect(r.stderr).toBe('');

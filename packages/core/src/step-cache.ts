@@ -116,10 +116,21 @@ export async function cachedStep(
 
 /**
  * Identity of a finished step's output (also when published elsewhere): later steps put it in their
- * cache keys, so they rebuild when it changes.
+ * cache keys, so they rebuild when it changes. It is the step and its key — what went in — never when
+ * or where it was built, so two machines that built the same inputs agree on it.
  */
 export function stepOutputIdentity(outDir: string): string {
-  return stepKey(readFileSync(join(outDir, DONE_MARKER), 'utf8'));
+  const record = JSON.parse(readFileSync(join(outDir, DONE_MARKER), 'utf8'));
+  return stepKey({ step: record.step, key: record.key });
+}
+
+/**
+ * Compiler flags that keep the build's paths out of what it produces (__FILE__ in asserts, debug
+ * info): the step's work folder, the cache and the workspace become fixed names.
+ */
+export function prefixMapFlags(paths: { work?: string; cache?: string; workspace?: string }): string[] {
+  const names: [string | undefined, string][] = [[paths.work, '/wasi-pystack/work'], [paths.cache, '/wasi-pystack/cache'], [paths.workspace, '/wasi-pystack/workspace']];
+  return names.filter(([p]) => !!p).map(([p, name]) => `-ffile-prefix-map=${p}=${name}`);
 }
 
 /** What a finished step recorded: its key and how long its cold build took. */

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { AUTOCONF_HOST, FUNCTION_CAST_WARNING_FLAGS, type Command, type Toolchain } from '@wasi-pystack/core';
 
 /**
@@ -34,6 +34,8 @@ export interface HostPythonContext {
   /** config.guess of the build machine, found before CC points at the cross compiler. */
   build: string;
   jobs: number;
+  /** -ffile-prefix-map flags (core's prefixMapFlags): no build path in the output. */
+  prefixMap?: string[];
 }
 
 /** configure cache answers for WASI, beside CPython's own Tools/wasm/config.site-wasm32-wasi. */
@@ -53,7 +55,7 @@ export function hostEnv(ctx: HostPythonContext): Record<string, string> {
     AR: t.ar,
     RANLIB: t.ranlib,
     // Reports every function-pointer cast; the step audits them (core's function-casts).
-    CFLAGS: FUNCTION_CAST_WARNING_FLAGS.join(' '),
+    CFLAGS: [...FUNCTION_CAST_WARNING_FLAGS, ...(ctx.prefixMap ?? [])].join(' '),
     CONFIG_SITE: join(ctx.src, 'Tools', 'wasm', 'config.site-wasm32-wasi'),
     PKG_CONFIG_PATH: '',
     PKG_CONFIG_LIBDIR: join(ctx.libPrefix, 'lib', 'pkgconfig'),
@@ -65,8 +67,10 @@ export function planHostPython(ctx: HostPythonContext): Command[] {
   const env = hostEnv(ctx);
   return [
     {
+      // Run as a relative path: configure's srcdir (and with it VPATH, compiled into getpath) is then
+      // relative too, and no build path ends up in the interpreter.
       argv: [
-        join(ctx.src, 'configure'),
+        join(relative(ctx.buildDir, ctx.src), 'configure'),
         `--host=${AUTOCONF_HOST}`,
         `--build=${ctx.build}`,
         `--with-build-python=${ctx.buildPython}`,

@@ -4,6 +4,9 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import {
   cachedStep,
+  cacheRoot,
+  prefixMapFlags,
+  stepOutputIdentity,
   extractTarball,
   fetchSource,
   getSource,
@@ -28,7 +31,7 @@ export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STD
 export { LIBRARY_RECIPES_FILE, libraryFiles, parseLibraryRecipes, planLibrary, readLibraryRecipes, type LibraryRecipe, type LibraryRecipes } from './libraries';
 
 /** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
-export const RECIPE_VERSIONS = { libraries: 2, buildPython: 1, host: 2 };
+export const RECIPE_VERSIONS = { libraries: 3, buildPython: 1, host: 4 };
 /** Patches to CPython's source, each with its reason (packages/python-wasi/patches). */
 export const PATCHES_DIR = join(__dirname, '..', 'patches');
 /** Reviewed function-pointer casts in CPython that differ on wasm but are never called through. */
@@ -61,13 +64,13 @@ function configGuess(cpythonTarball: string): string {
 async function buildLibraries(lock: SourceLock, toolchain: Toolchain, build: string, jobs: number) {
   const recipes = readLibraryRecipes();
   const names = recipes.libraries.map((l) => l.source);
-  return cachedStep({ step: 'wasm32-libraries', key: { v: RECIPE_VERSIONS.libraries, sources: sourceKey(lock, names), toolchain: toolchain.fingerprint } }, async (out, work, logFile) => {
+  return cachedStep({ step: 'wasm32-libraries', key: { v: RECIPE_VERSIONS.libraries, recipes: { ...recipes, $comment: undefined }, sources: sourceKey(lock, names), toolchain: toolchain.fingerprint } }, async (out, work, logFile) => {
     for (const recipe of recipes.libraries) {
       const entry = getSource(lock, recipe.source);
       const src = extractTarball(await fetchSource(entry), join(work, recipe.source));
       const ctx = { src, prefix: out, toolchain, build, jobs };
       writeLibraryFiles(recipe, ctx, entry.version);
-      await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(planLibrary(recipe, ctx, recipes.cflags), { logFile }));
+      await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(planLibrary(recipe, ctx, [recipes.cflags, ...prefixMapFlags({ work, cache: cacheRoot() })].join(' ')), { logFile }));
       if (!existsSync(join(out, recipe.archive))) throw new Error(`${recipe.source}: ${recipe.archive} was not installed`);
     }
     makePkgConfigRelocatable(join(out, 'lib', 'pkgconfig'), out);
@@ -102,7 +105,8 @@ async function buildBuildPython(lock: SourceLock, jobs: number) {
 
 /** Step 3: the wasm32-wasip1 host Python, collected into an output with a manifest. */
 async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: string, buildPython: string, libPrefix: string, jobs: number) {
-  const key = { v: RECIPE_VERSIONS.host, libraries: libPrefix, sources: sourceKey(lock, ['cpython', ...readLibraryRecipes().libraries.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE, casts: castAuditKey(FUNCTION_CASTS_ALLOW), patches: patchesKey(PATCHES_DIR), setupLocal: SETUP_LOCAL };
+  // The libraries by what went into them, never by where the cache is (keys are the same on every machine).
+  const key = { v: RECIPE_VERSIONS.host, libraries: stepOutputIdentity(libPrefix), sources: sourceKey(lock, ['cpython', ...readLibraryRecipes().libraries.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE, casts: castAuditKey(FUNCTION_CASTS_ALLOW), patches: patchesKey(PATCHES_DIR), setupLocal: SETUP_LOCAL };
   return cachedStep({ step: 'cpython-wasm32-wasip1', key }, async (out, work, logFile) => {
     const cpython = getSource(lock, 'cpython');
     const src = extractTarball(await fetchSource(cpython), join(work, 'src'));
@@ -113,7 +117,7 @@ async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: st
     mkdirSync(join(buildDir, 'Modules'), { recursive: true });
     writeFileSync(join(buildDir, 'Modules', 'Setup.local'), SETUP_LOCAL);
     await timed('CPython host (wasm32-wasip1)', () =>
-      runAll(planHostPython({ src, buildDir, destDir, buildPython, libPrefix, toolchain, build, jobs }), { logFile }),
+      runAll(planHostPython({ src, buildDir, destDir, buildPython, libPrefix, toolchain, build, jobs, prefixMap: prefixMapFlags({ work, cache: cacheRoot() }) }), { logFile }),
     );
     auditStepFunctionCasts({
       logFile, outDir: out, paths: { buildDir, sourceRoots: [src, buildDir] }, allowList: FUNCTION_CASTS_ALLOW, what: `CPython ${cpython.version}`,

@@ -12,7 +12,8 @@ import { log, timed } from '../log';
 import { readManifest, requireBuildPython, writeManifest, type BuildManifest } from '../manifest';
 import { applyPatches, patchesKey } from '../patches';
 import { runAll } from '../run';
-import { cachedStep, stepOutputIdentity } from '../step-cache';
+import { cachedStep, prefixMapFlags, stepOutputIdentity } from '../step-cache';
+import { cacheRoot } from '../paths';
 import { resolveToolchain, type Toolchain } from '../toolchain';
 import { publishOutput } from '../workspace-output';
 import { installPythonFiles } from '../cross/install-python-files';
@@ -23,7 +24,7 @@ import type { ExtensionModule } from '../cross/extensions';
 import { expandCrossProperties, type LoadedMesonRecipe } from './meson-recipe';
 
 /** Bump when the pipeline changes what it produces in a way no recipe or input would show. */
-export const MESON_PIPELINE_VERSION = 1;
+export const MESON_PIPELINE_VERSION = 2;
 
 export interface MesonPackageOptions {
   workspaceRoot: string;
@@ -132,7 +133,8 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
         toolWheels: await Promise.all(wheels.map((w) => fetchSource(w))),
         properties: expandCrossProperties(recipe.crossProperties, upstream),
         pythonPath: upstreamSitePackages.length ? upstreamSitePackages.join(':') : undefined,
-        compileArgs: [...FUNCTION_CAST_WARNING_FLAGS, ...(options.experiment?.compileArgs ?? [])],
+        // Not in the key: the prefix maps remove paths, they do not change what is built.
+        compileArgs: [...FUNCTION_CAST_WARNING_FLAGS, ...prefixMapFlags({ work, cache: cacheRoot(), workspace: options.workspaceRoot }), ...(options.experiment?.compileArgs ?? [])],
       }),
     );
     const build = join(work, 'build');
