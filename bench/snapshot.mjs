@@ -3,10 +3,11 @@
 // module) and Node's node:wasi (module compiled once per process), with the module sizes.
 // Usage: npm run bench:snapshot   (builds what is missing through Nx first)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wasmInitialMemoryBytes } from '@wasi-pystack/linker';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
@@ -41,32 +42,6 @@ function freshInstances(runner, module, project) {
   return lines.slice(1).map((l) => l.instantiate_ms + l.process_ms);
 }
 
-/** The memory's initial size in bytes (memory section, first memory): a snapshot's is its heap's end. */
-function initialMemoryBytes(path) {
-  const b = readFileSync(path);
-  const leb = (pos) => {
-    let result = 0, shift = 0, byte;
-    do {
-      byte = b[pos++];
-      result += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return [result, pos];
-  };
-  let pos = 8;
-  while (pos < b.length) {
-    const id = b[pos];
-    const [size, start] = leb(pos + 1);
-    if (id === 5) {
-      const [, afterCount] = leb(start);
-      const [min] = leb(afterCount + 1);
-      return min * 65536;
-    }
-    pos = start + size;
-  }
-  return 0;
-}
-
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (p) => (statSync(p).size / 1e6).toFixed(1);
 
@@ -85,7 +60,7 @@ console.log('|---|---:|---:|---:|---:|');
 for (const project of ['hello', 'pandas-report']) {
   const [snap, plain] = [true, false].map((sn) => modules.find((m) => m.project === project && m.snapshot === sn).path);
   const growth = statSync(snap).size - statSync(plain).size;
-  const heap = initialMemoryBytes(snap) - initialMemoryBytes(plain);
+  const heap = wasmInitialMemoryBytes(snap) - wasmInitialMemoryBytes(plain);
   console.log(`| ${project} | ${mb(plain)} MB | ${mb(snap)} MB | ${(growth / 1e6).toFixed(1)} MB | ${(heap / 1e6).toFixed(1)} MB |`);
 }
 

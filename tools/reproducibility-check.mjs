@@ -10,37 +10,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wasmSections } from '@wasi-pystack/linker';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (m) => process.stderr.write(`[repro] ${m}\n`);
-
-/** Sections of a wasm file: [{ id, name, start, end }] (custom sections by name). */
-export function wasmSections(buf) {
-  const leb = (pos) => {
-    let result = 0, shift = 0, byte;
-    do {
-      byte = buf[pos++];
-      result += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return [result, pos];
-  };
-  const names = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount'];
-  const out = [];
-  let pos = 8;
-  while (pos < buf.length) {
-    const id = buf[pos];
-    const [size, start] = leb(pos + 1);
-    let name = names[id] ?? `section ${id}`;
-    if (id === 0) {
-      const [len, at] = leb(start);
-      name = `custom "${buf.subarray(at, at + len).toString('utf8')}"`;
-    }
-    out.push({ id, name, start, end: start + size });
-    pos = start + size;
-  }
-  return out;
-}
 
 /** The first difference between two wasm files, in words; undefined when they are identical. */
 export function firstWasmDifference(a, b) {

@@ -50,10 +50,6 @@ function spawn(argv: string[], stdin?: string): RunResult {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function spawnNode(argv: string[], stdin?: string): RunResult {
-  return spawn(argv, stdin);
-}
-
 function wadupArgs(options: { fresh?: boolean; env?: Record<string, string> } = {}): string[] {
   return [...(options.fresh ? ['--fresh-instance'] : []), ...runnerArgs({ env: options.env })];
 }
@@ -71,8 +67,8 @@ export const wasmtime: Runtime = {
 
 export const node: Runtime = {
   name: 'node',
-  run: (module, args, options) => spawnNode([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
-  wadup: (module, sandbox, inputs, options) => parseWadup(spawnNode([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
+  run: (module, args, options) => spawn([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
+  wadup: (module, sandbox, inputs, options) => parseWadup(spawn([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
 };
 
 export const RUNTIMES: Runtime[] = [wasmtime, node];

@@ -1,19 +1,17 @@
 // Reactors pre-initialized at build time (Wizer): the interpreter started and the entry, numpy/pandas
 // and the preimports imported before the snapshot. What belongs to an instance (environment,
 // directories, random seeds, clock) must come from that instance, never from the build.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundle } from '@wasi-pystack/stub-bundler';
 import { link, wasmExports } from '@wasi-pystack/linker';
-import { differences } from './compare';
+import { expectNativeReports, REPORT_INPUTS } from './pandas-report-fixtures';
 import { ROOT, RUNTIMES, requireModule } from './runtimes';
 
 const REPORT = requireModule('test-projects/pandas-report/dist/pandas-report.wasm');
 const PROBE = requireModule('test-projects/instance-probe/dist/instance-probe.wasm');
-const FIXTURES = join(ROOT, 'tests', 'fixtures', 'pandas-report');
-const INPUTS = readdirSync(FIXTURES).filter((f) => f.endsWith('.csv')).sort().map((f) => join(FIXTURES, f));
 
 function inputs(n: number): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'probe-in-'));
@@ -35,14 +33,9 @@ describe('a snapshotted reactor as a file', () => {
 
 describe.each(RUNTIMES)('snapshots under $name', (runtime) => {
   it('pandas-report in a fresh instance per input gives the same reports as native pandas', () => {
-    const { results, stderr } = runtime.wadup(REPORT, join(mkdtempSync(join(tmpdir(), `snap-${runtime.name}-`)), 'sandbox'), INPUTS, { fresh: true });
+    const { results, stderr } = runtime.wadup(REPORT, join(mkdtempSync(join(tmpdir(), `snap-${runtime.name}-`)), 'sandbox'), REPORT_INPUTS, { fresh: true });
     expect(stderr).toBe('');
-    expect(results).toHaveLength(INPUTS.length);
-    results.forEach((r, i) => {
-      expect(r.rc).toBe(0);
-      const expected = JSON.parse(readFileSync(INPUTS[i].replace(/\.csv$/, '.expected.json'), 'utf8'));
-      expect(differences(JSON.parse(r.metadata['report.json']), expected, INPUTS[i].split('/').pop())).toEqual([]);
-    });
+    expectNativeReports(results, REPORT_INPUTS);
   });
 
   it("gives every fresh instance its own random draws, environment and directories, not the build's", () => {

@@ -2,6 +2,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { SourceLock } from './lock';
 import { sourcesDir, stepsDir } from './paths';
+import { processAlive } from './step-cache';
 
 /** Bytes below a path (symlinks counted as themselves, never followed). */
 export function diskUsage(path: string): number {
@@ -25,15 +26,6 @@ export interface PruneCandidate {
 }
 
 const SHA256 = /\b[0-9a-f]{64}\b/g;
-
-const processAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * What pruning would remove, given the locks still in use: step entries whose key names a source

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WasiPystackError } from './errors';
+import { parseJsonFile } from './recipes/validate';
 
 /** One pinned upstream source. */
 export interface SourceEntry {
@@ -41,12 +42,7 @@ export const BUNDLED_LOCK = join(__dirname, 'sources.lock.json');
 
 /** Parses and validates a lock file; every problem names its key path. */
 export function parseLock(text: string, path: string): SourceLock {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new WasiPystackError(`${path} is not valid JSON: ${(e as Error).message}`, 'fix the JSON syntax');
-  }
+  const data = parseJsonFile(text, path);
   const problems: string[] = [];
   const obj = data as Record<string, unknown>;
   for (const key of Object.keys(obj ?? {})) if (!TOP_KEYS.has(key)) problems.push(`${key}: unknown key`);

@@ -32,7 +32,8 @@ export function stepDir(spec: StepSpec): string {
 
 const DONE_MARKER = '.step-complete.json';
 
-const isAlive = (pid: number) => {
+/** Whether a process of this machine is running (a lock's owner, a build's). */
+export const processAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;
@@ -58,7 +59,7 @@ export async function withStepLock<T>(outDir: string, work: () => Promise<T>, po
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = Number(existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : NaN);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !processAlive(owner)) {
       rmSync(lockFile, { force: true }); // its process died mid-build
       continue;
     }

@@ -15,7 +15,7 @@ import { generateGlue } from './glue';
 import { wasmImports } from './wasm-imports';
 
 export { generateGlue, GENERATED_MARKER } from './glue';
-export { wasmExports, wasmImports, type WasmImport } from './wasm-imports';
+export { wasmExports, wasmImports, wasmInitialMemoryBytes, wasmSections, type WasmImport, type WasmSection } from './wasm-imports';
 export { snapshotFailure, snapshotHashSeed, snapshotReactor, wizerCommand } from './snapshot';
 import { snapshotHashSeed, snapshotReactor } from './snapshot';
 

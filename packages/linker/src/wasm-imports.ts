@@ -75,3 +75,37 @@ export function wasmExports(file: string): string[] {
   }
   return names;
 }
+
+/** One section of a wasm binary: its id, its name (custom sections by their own name) and its content's byte range. */
+export interface WasmSection {
+  id: number;
+  name: string;
+  start: number;
+  end: number;
+}
+
+const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount'];
+
+/** Every section of a wasm binary, in order. */
+export function wasmSections(buf: Buffer): WasmSection[] {
+  const r = new Reader(buf);
+  const sections: WasmSection[] = [];
+  while (r.pos < buf.length) {
+    const id = buf[r.pos++];
+    const size = r.u32();
+    const start = r.pos;
+    let name = SECTION_NAMES[id] ?? `section ${id}`;
+    if (id === 0) name = `custom "${r.name()}"`;
+    sections.push({ id, name, start, end: start + size });
+    r.pos = start + size;
+  }
+  return sections;
+}
+
+/** The initial size of the module's own memory in bytes (a snapshot's: the end of its heap). */
+export function wasmInitialMemoryBytes(file: string): number {
+  const r = findSection(file, 5);
+  if (!r || r.u32() === 0) return 0;
+  r.u32(); // limits flags
+  return r.u32() * 65536;
+}

@@ -56,14 +56,18 @@ export const object =
     }
   };
 
-/** Parses JSON text and checks it; throws one WasiPystackError naming every problem by key path. */
-export function parseChecked<T>(text: string, file: string, check: Check, fix: string): T {
-  let data: unknown;
+/** JSON.parse with one clear error naming the file. */
+export function parseJsonFile(text: string, file: string): unknown {
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new WasiPystackError(`${file} is not valid JSON: ${(e as Error).message}`, 'fix the JSON syntax');
   }
+}
+
+/** Parses JSON text and checks it; throws one WasiPystackError naming every problem by key path. */
+export function parseChecked<T>(text: string, file: string, check: Check, fix: string): T {
+  const data = parseJsonFile(text, file);
   const problems: string[] = [];
   check(data, '', problems);
   if (problems.length) throw new WasiPystackError(`${file} has ${problems.length} problem(s)`, fix, problems);
