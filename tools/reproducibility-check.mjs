@@ -2,18 +2,21 @@
 // Builds twice from clean clones at different paths, each with its own empty step cache, and compares
 // the modules byte for byte. On a difference it names the first differing wasm section (and, for the
 // step outputs, the first differing file).
-//   node tools/reproducibility-check.mjs [TARGET...] [--keep]
+//   node tools/reproducibility-check.mjs [TARGET...] [--remote] [--keep]
 //   default targets: python-wasi:build numpy-wasi:build pandas-wasi:build
-// Takes two cold builds (about 25 minutes each on 2 cores for all three).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+//   --remote: clone A also uploads to a loopback remote Nx cache, and clone B must first get every
+//   task from it, byte-identical (the checks of tools/remote-cache-check.mjs), before it builds cold.
+// Takes two cold builds (about 20-25 minutes each on 2 cores for all three). Prints the comparisons
+// and one JSON summary line (times in seconds); exits 1 when anything differs.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wasmSections } from '@wasi-pystack/linker';
+import { checkRemoteHits } from './remote-cache-check.mjs';
+import { firstTreeDifference, nxRun, prepareClone, startCacheServer, treeDigest } from './two-clones.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const say = (m) => process.stderr.write(`[repro] ${m}\n`);
+const say = (m) => m && process.stderr.write(`[repro] ${m}\n`);
 
 /** The first difference between two wasm files, in words; undefined when they are identical. */
 export function firstWasmDifference(a, b) {
@@ -35,59 +38,66 @@ export function firstWasmDifference(a, b) {
   return 'the files differ outside their sections';
 }
 
-function* files(dir) {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) yield* files(p);
-    else yield p;
-  }
-}
-
+/** The first file that differs between two output folders (or exists in one only). */
 function firstFileDifference(a, b) {
-  const la = [...files(a)].map((p) => relative(a, p));
-  const lb = [...files(b)].map((p) => relative(b, p));
-  const onlyOne = la.filter((p) => !lb.includes(p)).concat(lb.filter((p) => !la.includes(p)));
-  if (onlyOne.length) return `${onlyOne[0]} exists in one build only`;
-  return la.find((p) => !readFileSync(join(a, p)).equals(readFileSync(join(b, p))));
+  const diff = firstTreeDifference(treeDigest(a), treeDigest(b));
+  return diff?.split(':')[0];
 }
 
-function build(label, targets) {
-  const base = mkdtempSync(join(tmpdir(), `repro-${label}-`));
-  const clone = join(base, label === 'a' ? 'wasi-pystack' : 'elsewhere', 'checkout');
-  const cache = join(base, 'cache');
-  execFileSync('git', ['clone', '--quiet', ROOT, clone]);
-  const env = { ...process.env, WASI_PYSTACK_CACHE: cache, NX_TUI: 'false', NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
-  say(`${label}: building ${targets.join(' ')} in ${clone} with an empty cache ${cache}`);
-  execFileSync('node', ['tools/setup.mjs'], { cwd: clone, env, stdio: 'inherit' });
-  execFileSync(process.execPath, ['node_modules/nx/dist/bin/nx.js', 'run-many', '--skip-nx-cache', '-t', 'build', '-p', ...new Set(targets.map((t) => t.split(':')[0])), '--outputStyle=static'], { cwd: clone, env, stdio: 'inherit' });
-  return { base, clone };
-}
+const STEP_OUTPUTS = ['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi'];
 
-function main() {
-  const args = process.argv.slice(2);
-  const keep = args.includes('--keep');
-  const targets = args.filter((a) => !a.startsWith('--'));
-  if (!targets.length) targets.push('python-wasi:build', 'numpy-wasi:build', 'pandas-wasi:build');
-  const a = build('a', targets);
-  const b = build('b', targets);
-  let failed = false;
-  for (const dir of ['dist/modules', 'dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi']) {
-    const [da, db] = [join(a.clone, dir), join(b.clone, dir)];
-    if (!existsSync(da)) continue;
-    if (dir === 'dist/modules') {
-      for (const f of readdirSync(da).filter((n) => n.endsWith('.wasm'))) {
-        const diff = firstWasmDifference(readFileSync(join(da, f)), readFileSync(join(db, f)));
-        console.log(`${diff ? 'DIFFERS  ' : 'identical'} ${dir}/${f}${diff ? `: ${diff}` : ''}`);
-        failed ||= !!diff;
-      }
-    } else {
-      const diff = firstFileDifference(da, db);
-      console.log(`${diff ? 'DIFFERS  ' : 'identical'} ${dir}${diff ? `: first at ${diff}` : ''}`);
-      failed ||= !!diff;
-    }
+/** Each module and step output of clone a against clone b; prints one line each, returns the differing ones. */
+function compareClones(a, b) {
+  const differing = [];
+  const da = join(a.clone, 'dist/modules');
+  for (const f of existsSync(da) ? readdirSync(da).filter((n) => n.endsWith('.wasm')).sort() : []) {
+    const diff = firstWasmDifference(readFileSync(join(da, f)), readFileSync(join(b.clone, 'dist/modules', f)));
+    console.log(`${diff ? 'DIFFERS  ' : 'identical'} dist/modules/${f}${diff ? `: ${diff}` : ''}`);
+    if (diff) differing.push(`dist/modules/${f}`);
   }
-  if (!keep) for (const x of [a, b]) rmSync(x.base, { recursive: true, force: true });
-  process.exitCode = failed ? 1 : 0;
+  for (const dir of STEP_OUTPUTS.filter((d) => existsSync(join(a.clone, d)))) {
+    const diff = firstFileDifference(join(a.clone, dir), join(b.clone, dir));
+    console.log(`${diff ? 'DIFFERS  ' : 'identical'} ${dir}${diff ? `: first at ${diff}` : ''}`);
+    if (diff) differing.push(dir);
+  }
+  return differing;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+async function main() {
+  const args = process.argv.slice(2);
+  const flag = (n) => { const i = args.indexOf(n); return i >= 0 && args.splice(i, 1).length > 0; };
+  const keep = flag('--keep');
+  const remote = flag('--remote');
+  const targets = args.length ? args : ['python-wasi:build', 'numpy-wasi:build', 'pandas-wasi:build'];
+  const nxArgs = ['run-many', '-t', 'build', '-p', ...new Set(targets.map((t) => t.split(':')[0]))];
+  const base = mkdtempSync(join(tmpdir(), 'repro-'));
+  const a = prepareClone(base, 'a', { say });
+  const b = prepareClone(base, 'b', { say });
+  const server = remote ? await startCacheServer(join(base, 's3rver')) : undefined;
+  const summary = { targets, seconds: {}, failures: [] };
+  try {
+    say(`a: cold build of ${targets.join(' ')}${server ? `, uploading to the remote cache ${server.url}` : ''}`);
+    const cold = await nxRun(a, nxArgs, { remoteUrl: server?.url, say });
+    summary.seconds.coldA = cold.seconds;
+    if (server) {
+      say('b: the same targets from the remote cache, then from its own Nx cache');
+      const hits = await checkRemoteHits({ a, b, cold, url: server.url, nxArgs });
+      Object.assign(summary.seconds, hits.seconds);
+      summary.failures.push(...hits.failures);
+      // B builds for itself below: no outputs or Nx cache entries from A.
+      rmSync(join(b.clone, 'dist'), { recursive: true, force: true });
+      rmSync(b.env.NX_CACHE_DIRECTORY, { recursive: true, force: true });
+    }
+    say('b: cold build with its own empty step cache, no remote');
+    summary.seconds.coldB = (await nxRun(b, [...nxArgs, '--skip-nx-cache'], { say })).seconds;
+    summary.failures.push(...compareClones(a, b).map((d) => `${d} differs between the two clean builds`));
+  } finally {
+    await server?.close();
+    if (!keep) rmSync(base, { recursive: true, force: true });
+    else say(`kept ${base}`);
+  }
+  console.log(JSON.stringify(summary));
+  process.exitCode = summary.failures.length ? 1 : 0;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main().catch((e) => { console.error(e); process.exitCode = 1; });

@@ -29,3 +29,5 @@ export * from './recipes/meson-recipe';
 export * from './recipes/meson-pipeline';
 export * from './recipes/recipe-files';
 export * from './cache-hygiene';
+export * from './build-python';
+export * from './build-paths';

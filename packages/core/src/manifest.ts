@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { WasiPystackError } from './errors';
+import { cacheRoot } from './paths';
 
 export const MANIFEST_FILE = 'wasi-manifest.json';
 
@@ -77,9 +78,14 @@ export function readManifest(dirOrFile: string): BuildManifest & { dir: string }
   };
 }
 
-/** The native build Python a python-wasi manifest names; later steps run their tools with it. */
+/**
+ * The native build Python a python-wasi manifest names (by its place in the step cache); later steps
+ * run their tools with it. Throws when this machine's cache lacks it: ensureManifestBuildPython
+ * (build-python.ts) rebuilds it instead.
+ */
 export function requireBuildPython(manifest: BuildManifest & { dir: string }): string {
-  const buildPython = manifest.facts.buildPython;
+  const fact = manifest.facts.buildPython;
+  const buildPython = fact && (isAbsolute(fact) ? fact : join(cacheRoot(), fact));
   if (!buildPython || !existsSync(buildPython)) {
     throw new WasiPystackError(`${manifest.dir} names no usable build Python (${buildPython})`, 'rebuild python-wasi: npx nx run python-wasi:compile --skip-nx-cache');
   }

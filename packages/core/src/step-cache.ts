@@ -30,7 +30,7 @@ export function stepDir(spec: StepSpec): string {
   return join(stepsDir(spec.cacheRoot), spec.step, stepKey(spec.key));
 }
 
-const DONE_MARKER = '.step-complete.json';
+export const DONE_MARKER = '.step-complete.json';
 
 /** Whether a process of this machine is running (a lock's owner, a build's). */
 export const processAlive = (pid: number) => {
@@ -123,15 +123,6 @@ export async function cachedStep(
 export function stepOutputIdentity(outDir: string): string {
   const record = JSON.parse(readFileSync(join(outDir, DONE_MARKER), 'utf8'));
   return stepKey({ step: record.step, key: record.key });
-}
-
-/**
- * Compiler flags that keep the build's paths out of what it produces (__FILE__ in asserts, debug
- * info): the step's work folder, the cache and the workspace become fixed names.
- */
-export function prefixMapFlags(paths: { work?: string; cache?: string; workspace?: string }): string[] {
-  const names: [string | undefined, string][] = [[paths.work, '/wasi-pystack/work'], [paths.cache, '/wasi-pystack/cache'], [paths.workspace, '/wasi-pystack/workspace']];
-  return names.filter(([p]) => !!p).map(([p, name]) => `-ffile-prefix-map=${p}=${name}`);
 }
 
 /** What a finished step recorded: its key and how long its cold build took. */

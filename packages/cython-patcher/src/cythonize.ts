@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { cachedStep, fetchSource, getSource, readLock, readManifest, runAll, runCommand } from '@wasi-pystack/core';
+import { availableParallelism } from 'node:os';
+import { cachedStep, ensureManifestBuildPython, fetchSource, getSource, readLock, readManifest, runAll, runCommand } from '@wasi-pystack/core';
 import { patchCythonFile } from './patch-files';
 
 export interface CythonizeOptions {
@@ -39,8 +40,10 @@ export async function cythonize(options: CythonizeOptions): Promise<{ module: st
 export async function cythonPython(workspaceRoot: string, pythonWasi: string): Promise<string> {
   const lock = readLock(workspaceRoot);
   const cython = getSource(lock, 'cython');
-  const buildPython = readManifest(pythonWasi).facts.buildPython;
-  const { outDir } = await cachedStep({ step: 'cython-venv', key: { cython: cython.sha256, buildPython } }, async (out, work, logFile) => {
+  const python = readManifest(pythonWasi);
+  const buildPython = await ensureManifestBuildPython(python, lock, availableParallelism());
+  // Keyed by the build Python's place in the cache (python.facts.buildPython), the same on every machine.
+  const { outDir } = await cachedStep({ step: 'cython-venv', key: { cython: cython.sha256, buildPython: python.facts.buildPython } }, async (out, work, logFile) => {
     await runAll(
       [
         { argv: [buildPython, '-m', 'venv', out], cwd: work },

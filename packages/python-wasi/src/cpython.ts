@@ -6,20 +6,7 @@ import { AUTOCONF_HOST, FUNCTION_CAST_WARNING_FLAGS, type Command, type Toolchai
  * the native "build" Python (runs on this machine; needed by the cross build and by later steps),
  * and the wasm32-wasip1 "host" Python (static libpython, headers, sysconfig data, stdlib).
  */
-export interface BuildPythonContext {
-  src: string;
-  buildDir: string;
-  installDir: string;
-  jobs: number;
-}
-
-export function planBuildPython(ctx: BuildPythonContext): Command[] {
-  return [
-    { argv: [join(ctx.src, 'configure'), `--prefix=${ctx.installDir}`, '--without-ensurepip'], cwd: ctx.buildDir },
-    { argv: ['make', `-j${ctx.jobs}`], cwd: ctx.buildDir },
-    { argv: ['make', 'install'], cwd: ctx.buildDir },
-  ];
-}
+export { planBuildPython, type BuildPythonContext } from '@wasi-pystack/core';
 
 export interface HostPythonContext {
   src: string;

@@ -3,8 +3,10 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import {
+  buildPythonFact,
   cachedStep,
   cacheRoot,
+  ensureBuildPython,
   prefixMapFlags,
   stepOutputIdentity,
   extractTarball,
@@ -24,14 +26,14 @@ import {
   applyPatches,
   patchesKey,
 } from '@wasi-pystack/core';
-import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planBuildPython, planHostPython } from './cpython';
+import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planHostPython } from './cpython';
 import { planLibrary, readLibraryRecipes, writeLibraryFiles } from './libraries';
 
 export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planBuildPython, planHostPython } from './cpython';
 export { LIBRARY_RECIPES_FILE, libraryFiles, parseLibraryRecipes, planLibrary, readLibraryRecipes, type LibraryRecipe, type LibraryRecipes } from './libraries';
 
 /** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
-export const RECIPE_VERSIONS = { libraries: 3, buildPython: 1, host: 4 };
+export const RECIPE_VERSIONS = { libraries: 3, host: 4 };
 /** Patches to CPython's source, each with its reason (packages/python-wasi/patches). */
 export const PATCHES_DIR = join(__dirname, '..', 'patches');
 /** Reviewed function-pointer casts in CPython that differ on wasm but are never called through. */
@@ -89,18 +91,6 @@ export function makePkgConfigRelocatable(pkgconfigDir: string, buildPrefix: stri
   }
   const libDir = join(pkgconfigDir, '..');
   for (const f of readdirSync(libDir).filter((f) => f.endsWith('.la'))) rmSync(join(libDir, f));
-}
-
-/** Step 2: the native build Python. */
-async function buildBuildPython(lock: SourceLock, jobs: number) {
-  return cachedStep({ step: 'build-python', key: { v: RECIPE_VERSIONS.buildPython, sources: sourceKey(lock, ['cpython']) } }, async (out, work, logFile) => {
-    const src = extractTarball(await fetchSource(getSource(lock, 'cpython')), join(work, 'src'));
-    const buildDir = join(work, 'build');
-    mkdirSync(buildDir, { recursive: true });
-    // Installed into the temporary folder the cache renames: CPython finds its prefix from the
-    // executable's location, so the installation works from the final folder.
-    await timed('CPython build-python (native)', () => runAll(planBuildPython({ src, buildDir, installDir: out, jobs }), { logFile }));
-  });
 }
 
 /** Step 3: the wasm32-wasip1 host Python, collected into an output with a manifest. */
@@ -172,16 +162,15 @@ export async function buildPythonWasi(options: PythonWasiOptions): Promise<Pytho
   log(`toolchain: ${toolchain.kind} (${toolchain.binDir})`);
   const build = configGuess(await fetchSource(getSource(lock, 'cpython')));
   const libraries = await buildLibraries(lock, toolchain, build, jobs);
-  const buildPythonStep = await buildBuildPython(lock, jobs);
+  // Step 2: the native build Python (core's, shared with the steps that need it later).
+  const buildPython = await ensureBuildPython(lock, jobs);
   const version = getSource(lock, 'cpython').version;
-  const pyVer = version.split('.').slice(0, 2).join('.');
-  const buildPython = join(buildPythonStep.outDir, 'bin', `python${pyVer}`);
   const host = await buildHostPython(lock, toolchain, build, buildPython, libraries.outDir, jobs);
-  publishOutput(host.outDir, options.outDir);
-  // The build Python stays in the cache (it is large); the published manifest points at it.
+  publishOutput(host.outDir, options.outDir, { workspace: options.workspaceRoot });
+  // The build Python stays in the cache (it is large); the published manifest names its place there.
   const manifestPath = join(options.outDir, 'wasi-manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-  manifest.facts.buildPython = buildPython;
+  manifest.facts.buildPython = buildPythonFact(buildPython);
   // Published, not cached: the reasons an import of a left-out stdlib module reports.
   manifest.pythonRoots[0].leftOut = STDLIB_LEFT_OUT_REASONS;
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { WasiPystackError } from '../errors';
@@ -9,10 +9,12 @@ import { auditStepFunctionCasts, castAuditKey } from '../function-casts/audit';
 import { FUNCTION_CAST_WARNING_FLAGS } from '../function-casts/cast-warnings';
 import { getSource, readLock } from '../lock';
 import { log, timed } from '../log';
-import { readManifest, requireBuildPython, writeManifest, type BuildManifest } from '../manifest';
+import { ensureManifestBuildPython } from '../build-python';
+import { readManifest, writeManifest, type BuildManifest } from '../manifest';
 import { applyPatches, patchesKey } from '../patches';
 import { runAll } from '../run';
-import { cachedStep, prefixMapFlags, stepOutputIdentity } from '../step-cache';
+import { prefixMapFlags } from '../build-paths';
+import { cachedStep, stepOutputIdentity } from '../step-cache';
 import { cacheRoot } from '../paths';
 import { resolveToolchain, type Toolchain } from '../toolchain';
 import { publishOutput } from '../workspace-output';
@@ -91,12 +93,28 @@ const recipeKey = (r: LoadedMesonRecipe) => {
  * files, manifests; cached as one step keyed by what goes in. Every phase is timed and its commands
  * run through the one command runner with the step's log.
  */
+/** Where a step's work folder links its upstream outputs (upstream/numpy -> dist/numpy-wasi). */
+const UPSTREAM_IN_WORK = 'upstream';
+
+/** The upstream outputs as the build sees them: through links in the work folder. */
+function linkUpstream(work: string, upstream: Record<string, BuildManifest & { dir: string }>): Record<string, BuildManifest & { dir: string }> {
+  return Object.fromEntries(
+    Object.entries(upstream).map(([name, m]) => {
+      const link = join(work, UPSTREAM_IN_WORK, name);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(m.dir, link);
+      const moved = (p: string) => join(link, relative(m.dir, p));
+      return [name, { ...m, dir: link, includeDirs: m.includeDirs.map(moved), libraries: m.libraries.map(moved) }];
+    }),
+  );
+}
+
 export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: MesonPackageOptions, hooks: MesonBuildHooks = {}): Promise<{ outDir: string; version: string }> {
   const jobs = options.jobs ?? availableParallelism();
   const lock = readLock(options.workspaceRoot);
   const toolchain = await resolveToolchain(lock);
   const python = readManifest(options.pythonWasi);
-  const buildPython = requireBuildPython(python);
+  const buildPython = await ensureManifestBuildPython(python, lock, jobs);
   const upstream: Record<string, BuildManifest & { dir: string }> = {};
   for (const name of recipe.upstream) {
     const dir = options.upstream?.[name];
@@ -114,7 +132,9 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
     wheels: wheels.map((w) => w.sha256),
     toolchain: toolchain.fingerprint,
     python: stepOutputIdentity(options.pythonWasi),
-    upstream: Object.fromEntries(Object.keys(upstream).map((n) => [n, stepOutputIdentity(options.upstream![n])])),
+    // Seen by the build through a link in the work folder (UPSTREAM_IN_WORK), so Cython's file table
+    // names e.g. numpy's .pxd files by a path that is the same in every clone.
+    upstream: Object.fromEntries(Object.keys(upstream).map((n) => [n, { identity: stepOutputIdentity(options.upstream![n]), at: `${UPSTREAM_IN_WORK}/${n}` }])),
     patches: recipe.patchesDir ? patchesKey(recipe.patchesDir) : [],
     casts: castAuditKey(allowList),
     ...(options.experiment ? { experiment: options.experiment } : {}),
@@ -126,12 +146,13 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
       if (recipe.patchesDir) await applyPatches(dir, recipe.patchesDir, logFile);
       return dir;
     });
-    const upstreamSitePackages = Object.values(upstream).map((m) => join(m.dir, 'site-packages'));
+    const linked = linkUpstream(work, upstream);
+    const upstreamSitePackages = Object.values(linked).map((m) => join(m.dir, 'site-packages'));
     const { crossFile, env, venv } = await timed(`${what}: build tools and cross file`, async () =>
       prepareMesonCross({
         work, python, buildPython, toolchain, logFile,
         toolWheels: await Promise.all(wheels.map((w) => fetchSource(w))),
-        properties: expandCrossProperties(recipe.crossProperties, upstream),
+        properties: expandCrossProperties(recipe.crossProperties, linked),
         pythonPath: upstreamSitePackages.length ? upstreamSitePackages.join(':') : undefined,
         // Not in the key: the prefix maps remove paths, they do not change what is built.
         compileArgs: [...FUNCTION_CAST_WARNING_FLAGS, ...prefixMapFlags({ work, cache: cacheRoot(), workspace: options.workspaceRoot }), ...(options.experiment?.compileArgs ?? [])],
@@ -186,7 +207,7 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
       });
     }
   });
-  publishOutput(step.outDir, options.outDir);
+  publishOutput(step.outDir, options.outDir, { workspace: options.workspaceRoot });
   log(`${what} for wasm32-wasip1 -> ${options.outDir}`);
   return { outDir: options.outDir, version: source.version };
 }

@@ -1,0 +1,70 @@
+// The native "build" Python: CPython for this machine, built from the pinned source. The cross build
+// of CPython runs it, and so does every later step (meson, Cython, the target-python wrapper). It
+// lives only in the step cache; manifests name it by its place in the cache, so an output restored
+// from a remote cache on another machine still finds (or rebuilds) it.
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { extractTarball } from './extract';
+import { fetchSource } from './fetch';
+import { getSource, type SourceLock } from './lock';
+import { log, timed } from './log';
+import { requireBuildPython, type BuildManifest } from './manifest';
+import { runAll, type Command } from './run';
+import { cacheRoot } from './paths';
+import { cachedStep } from './step-cache';
+
+/** Bump when the commands below change in a way the key would not otherwise see. */
+export const BUILD_PYTHON_RECIPE_VERSION = 1;
+
+export interface BuildPythonContext {
+  src: string;
+  buildDir: string;
+  installDir: string;
+  jobs: number;
+}
+
+/** configure, make, install: a plain native CPython without ensurepip. */
+export function planBuildPython(ctx: BuildPythonContext): Command[] {
+  return [
+    { argv: [join(ctx.src, 'configure'), `--prefix=${ctx.installDir}`, '--without-ensurepip'], cwd: ctx.buildDir },
+    { argv: ['make', `-j${ctx.jobs}`], cwd: ctx.buildDir },
+    { argv: ['make', 'install'], cwd: ctx.buildDir },
+  ];
+}
+
+/** The build Python of this lock, from the step cache or built now; returns its executable. */
+export async function ensureBuildPython(lock: SourceLock, jobs: number): Promise<string> {
+  const cpython = getSource(lock, 'cpython');
+  const step = await cachedStep({ step: 'build-python', key: { v: BUILD_PYTHON_RECIPE_VERSION, sources: [`cpython@${cpython.sha256}`] } }, async (out, work, logFile) => {
+    const src = extractTarball(await fetchSource(cpython), join(work, 'src'));
+    const buildDir = join(work, 'build');
+    mkdirSync(buildDir, { recursive: true });
+    // Installed into the temporary folder the cache renames: CPython finds its prefix from the
+    // executable's location, so the installation works from the final folder.
+    await timed('CPython build-python (native)', () => runAll(planBuildPython({ src, buildDir, installDir: out, jobs }), { logFile }));
+  });
+  const [major, minor] = cpython.version.split('.');
+  return join(step.outDir, 'bin', `python${major}.${minor}`);
+}
+
+/** How a manifest names the build Python: its path inside the step cache, the same on every machine. */
+export function buildPythonFact(executable: string): string {
+  const inCache = relative(cacheRoot(), executable);
+  return inCache.startsWith('..') || isAbsolute(inCache) ? executable : inCache;
+}
+
+/**
+ * The build Python a python-wasi manifest names, rebuilt into this machine's step cache when it is
+ * missing there (the manifest came from a remote cache, or the cache was pruned).
+ */
+export async function ensureManifestBuildPython(manifest: BuildManifest & { dir: string }, lock: SourceLock, jobs: number): Promise<string> {
+  try {
+    return requireBuildPython(manifest);
+  } catch (error) {
+    const cpython = getSource(lock, 'cpython');
+    if (manifest.facts.pythonVersion !== cpython.version) throw error;
+    log(`the build Python of ${manifest.dir} is not in this machine's cache: building CPython ${cpython.version} natively`);
+    const rebuilt = await ensureBuildPython(lock, jobs);
+    return requireBuildPython({ ...manifest, facts: { ...manifest.facts, buildPython: buildPythonFact(rebuilt) } });
+  }
+}
