@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPythonFact } from './build-python';
-import { mapBuildPaths, relocateTextFiles } from './build-paths';
+import { mapBuildPaths, relocateTextFiles, sourceDateEpoch } from './build-paths';
 import { requireBuildPython } from './manifest';
 import { publishOutput } from './workspace-output';
 
@@ -29,6 +29,18 @@ describe('build paths in step outputs', () => {
     expect(relocateTextFiles(dir, { work: '/tmp/w/k.work' })).toEqual([join(dir, '_sysconfigdata.py')]);
     expect(readFileSync(join(dir, '_sysconfigdata.py'), 'utf8')).toBe("build_time_vars = {'srcdir': '/wasi-pystack/work/src'}\n");
     expect(readFileSync(join(dir, 'lib.a')).includes(Buffer.from('/tmp/w/k.work'))).toBe(true);
+  });
+});
+
+describe('the date a build records', () => {
+  it("is the source tree's newest file time, not the time of the build", () => {
+    const src = mkdtempSync(join(tmpdir(), 'src-'));
+    mkdirSync(join(src, 'Modules'));
+    writeFileSync(join(src, 'configure'), '');
+    writeFileSync(join(src, 'Modules', 'getbuildinfo.c'), '');
+    utimesSync(join(src, 'configure'), 1_700_000_000, 1_700_000_000);
+    utimesSync(join(src, 'Modules', 'getbuildinfo.c'), 1_749_600_000, 1_749_600_000.9);
+    expect(sourceDateEpoch(src)).toBe('1749600000');
   });
 });
 

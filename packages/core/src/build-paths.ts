@@ -56,3 +56,14 @@ export function relocateTextFiles(dir: string, paths: BuildPaths): string[] {
   }
   return changed;
 }
+
+/**
+ * SOURCE_DATE_EPOCH for a build from an unpacked source tree: its newest file time, as the tarball
+ * recorded it. Read before patches touch the tree. clang then expands __DATE__ and __TIME__ (CPython
+ * puts them in sys.version) to the source's date instead of the build's.
+ */
+export function sourceDateEpoch(srcDir: string): string {
+  let newest = 0;
+  for (const file of filesUnder(srcDir)) newest = Math.max(newest, statSync(file).mtimeMs);
+  return String(Math.floor(newest / 1000));
+}

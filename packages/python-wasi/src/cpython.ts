@@ -23,6 +23,8 @@ export interface HostPythonContext {
   jobs: number;
   /** -ffile-prefix-map flags (core's prefixMapFlags): no build path in the output. */
   prefixMap?: string[];
+  /** SOURCE_DATE_EPOCH (core's sourceDateEpoch of the unpacked source): no build time in the output. */
+  sourceDateEpoch?: string;
 }
 
 /** configure cache answers for WASI, beside CPython's own Tools/wasm/config.site-wasm32-wasi. */
@@ -47,6 +49,8 @@ export function hostEnv(ctx: HostPythonContext): Record<string, string> {
     PKG_CONFIG_PATH: '',
     PKG_CONFIG_LIBDIR: join(ctx.libPrefix, 'lib', 'pkgconfig'),
     ...HOST_CONFIGURE_CACHE,
+    // __DATE__/__TIME__ in sys.version: the source's date, not the build's (core's sourceDateEpoch).
+    ...(ctx.sourceDateEpoch ? { SOURCE_DATE_EPOCH: ctx.sourceDateEpoch } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   cacheRoot,
   ensureBuildPython,
   prefixMapFlags,
+  sourceDateEpoch,
   stepOutputIdentity,
   extractTarball,
   fetchSource,
@@ -33,7 +34,7 @@ export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STD
 export { LIBRARY_RECIPES_FILE, libraryFiles, parseLibraryRecipes, planLibrary, readLibraryRecipes, type LibraryRecipe, type LibraryRecipes } from './libraries';
 
 /** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
-export const RECIPE_VERSIONS = { libraries: 3, host: 4 };
+export const RECIPE_VERSIONS = { libraries: 3, host: 5 };
 /** Patches to CPython's source, each with its reason (packages/python-wasi/patches). */
 export const PATCHES_DIR = join(__dirname, '..', 'patches');
 /** Reviewed function-pointer casts in CPython that differ on wasm but are never called through. */
@@ -100,6 +101,7 @@ async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: st
   return cachedStep({ step: 'cpython-wasm32-wasip1', key }, async (out, work, logFile) => {
     const cpython = getSource(lock, 'cpython');
     const src = extractTarball(await fetchSource(cpython), join(work, 'src'));
+    const epoch = sourceDateEpoch(src);
     await applyPatches(src, PATCHES_DIR, logFile);
     const buildDir = join(work, 'build');
     const destDir = join(work, 'dest');
@@ -107,7 +109,7 @@ async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: st
     mkdirSync(join(buildDir, 'Modules'), { recursive: true });
     writeFileSync(join(buildDir, 'Modules', 'Setup.local'), SETUP_LOCAL);
     await timed('CPython host (wasm32-wasip1)', () =>
-      runAll(planHostPython({ src, buildDir, destDir, buildPython, libPrefix, toolchain, build, jobs, prefixMap: prefixMapFlags({ work, cache: cacheRoot() }) }), { logFile }),
+      runAll(planHostPython({ src, buildDir, destDir, buildPython, libPrefix, toolchain, build, jobs, prefixMap: prefixMapFlags({ work, cache: cacheRoot() }), sourceDateEpoch: epoch }), { logFile }),
     );
     auditStepFunctionCasts({
       logFile, outDir: out, paths: { buildDir, sourceRoots: [src, buildDir] }, allowList: FUNCTION_CASTS_ALLOW, what: `CPython ${cpython.version}`,
