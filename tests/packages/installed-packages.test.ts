@@ -44,6 +44,10 @@ function expectTinyModules(command: string, reactor: string, dir: string) {
   expect(JSON.parse(results[0].metadata['tiny.json'])).toEqual({ bytes: 12, six: '1.17.0' });
 }
 
+// Building modules runs wasm-opt (the JavaScript build of binaryen) on each new module: minutes, not
+// seconds, the first time (then cached by content). A guard against hangs, not a performance limit.
+const BUILD_TIMEOUT = 1_200_000;
+
 describe('the packages installed from their tarballs, outside the repository', () => {
   let tarballs: string[];
   beforeAll(() => {
@@ -72,7 +76,7 @@ describe('the packages installed from their tarballs, outside the repository', (
     cpSync(join(CONSUMER, 'build-with-api.mjs'), join(dir, 'build-with-api.mjs'));
     run(dir, [process.execPath, 'build-with-api.mjs']);
     expectTinyModules(join(dir, 'out', 'tiny-command.wasm'), join(dir, 'out', 'tiny-reactor.wasm'), dir);
-  });
+  }, BUILD_TIMEOUT);
 
   it('(b) a fresh Nx workspace builds the same through the plugin, from pyproject.toml alone', () => {
     const dir = consumerFolder(tarballs, [`nx@${NX_VERSION}`]);
@@ -83,7 +87,7 @@ describe('the packages installed from their tarballs, outside the repository', (
     run(dir, [...nx, 'run', 'tiny:build', '--outputStyle=static']);
     run(dir, [...nx, 'run', 'tiny:build:command', '--outputStyle=static']);
     expectTinyModules(join(dir, 'tiny', 'dist', 'tiny-command.wasm'), join(dir, 'tiny', 'dist', 'tiny.wasm'), dir);
-  });
+  }, BUILD_TIMEOUT);
 
   it("(c) each package README's example runs as written, together building python-pandas.wasm", () => {
     const dir = consumerFolder(tarballs);
@@ -97,7 +101,7 @@ describe('the packages installed from their tarballs, outside the repository', (
     const r = wasmtime.run(join(dir, 'out', 'python-pandas.wasm'), ['-c', 'import pandas, numpy, dateutil, pytz; print(pandas.__version__, numpy.__version__, pandas.Series([1, 2, 3]).sum())']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+ \d+\.\d+\.\d+ 6\n$/);
-  });
+  }, BUILD_TIMEOUT);
 });
 
 /** The order in which the README examples build on each other's outputs. */

@@ -25,7 +25,7 @@ describe('stack overflow in a module linked the way this toolchain links', () =>
       output: tiny,
       stack: { size: 64 * 1024, first: true },
     });
-  });
+  }, 1_200_000);
 
   for (const runtime of RUNTIMES) {
     it(`traps instead of corrupting memory when the stack is too small (${runtime.name})`, () => {

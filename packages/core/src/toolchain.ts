@@ -11,6 +11,12 @@ import { toolchainsDir } from './paths';
 export const TARGET_TRIPLE = 'wasm32-wasip1';
 /** The triple autoconf scripts understand as the host. */
 export const AUTOCONF_HOST = 'wasm32-unknown-wasip1';
+/**
+ * Code generation every compile gets (CPython, its C libraries, NumPy, pandas, the entry glue):
+ * wasm SIMD (simd128; wasmtime and Node 20 both run it), so clang vectorizes loops 128 bits at a
+ * time. Part of the toolchain's fingerprint, hence of every step key. Measured: docs/speed-and-size.md.
+ */
+export const TARGET_CODEGEN_FLAGS = ['-msimd128'];
 
 /**
  * A usable WASI toolchain, always presented the same way: wrapper scripts in `bin/` that already carry
@@ -74,9 +80,9 @@ function wasiSdkToolchain(sdk: string, cacheDir: string): Toolchain {
     throw new WasiPystackError(`WASI_SDK_PATH=${sdk} is not a wasi-sdk installation`, 'point WASI_SDK_PATH at an unpacked wasi-sdk (with bin/clang and share/wasi-sysroot), or unset it to use the embedded toolchain', missing.map((m) => `missing: ${m}`));
   }
   const version = execFileSync(clang, ['--version'], { encoding: 'utf8' }).split('\n')[0];
-  const fingerprint = createHash('sha256').update(`wasi-sdk\0${sdk}\0${version}`).digest('hex').slice(0, 16);
+  const fingerprint = createHash('sha256').update(`wasi-sdk\0${sdk}\0${version}\0${TARGET_CODEGEN_FLAGS.join(' ')}`).digest('hex').slice(0, 16);
   const binDir = join(cacheDir, `wasi-sdk-${fingerprint}`, 'bin');
-  const target = [`--target=${TARGET_TRIPLE}`, `--sysroot=${sysroot}`];
+  const target = [`--target=${TARGET_TRIPLE}`, `--sysroot=${sysroot}`, ...TARGET_CODEGEN_FLAGS];
   writeWrappers(binDir, join(sdk, 'bin'), [clang, ...target], [join(sdk, 'bin', 'clang++'), ...target]);
   return toolchainFromBin('wasi-sdk', binDir, sysroot, fingerprint);
 }
@@ -98,7 +104,7 @@ async function embeddedToolchain(lock: SourceLock, cacheDir: string): Promise<To
   }
   const entries = EMBEDDED_SYSROOT_SOURCES.map((n) => getSource(lock, n));
   const clangVersion = execFileSync(join(EMBEDDED_LLVM_BIN, 'clang'), ['--version'], { encoding: 'utf8' }).split('\n')[0];
-  const fingerprint = createHash('sha256').update(JSON.stringify([clangVersion, entries.map((e) => e.sha256)])).digest('hex').slice(0, 16);
+  const fingerprint = createHash('sha256').update(JSON.stringify([clangVersion, entries.map((e) => e.sha256), ...(TARGET_CODEGEN_FLAGS.length ? [TARGET_CODEGEN_FLAGS] : [])])).digest('hex').slice(0, 16);
   const root = join(cacheDir, `embedded-${fingerprint}`);
   const sysroot = join(root, 'debs', 'usr');
   const binDir = join(root, 'bin');
@@ -125,7 +131,7 @@ async function embeddedToolchain(lock: SourceLock, cacheDir: string): Promise<To
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
-    const target = [`--target=${TARGET_TRIPLE}`, `--sysroot=${sysroot}`, `-resource-dir=${join(root, 'resource-dir')}`];
+    const target = [`--target=${TARGET_TRIPLE}`, `--sysroot=${sysroot}`, `-resource-dir=${join(root, 'resource-dir')}`, ...TARGET_CODEGEN_FLAGS];
     writeWrappers(binDir, EMBEDDED_LLVM_BIN, [join(EMBEDDED_LLVM_BIN, 'clang'), ...target], [join(EMBEDDED_LLVM_BIN, 'clang++'), ...target]);
     writeFileSync(join(root, '.complete'), `${clangVersion}\n`);
   }

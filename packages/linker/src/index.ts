@@ -18,6 +18,8 @@ export { generateGlue, GENERATED_MARKER } from './glue';
 export { wasmExports, wasmImports, wasmInitialMemoryBytes, wasmSections, type WasmImport, type WasmSection } from './wasm-imports';
 export { snapshotFailure, snapshotHashSeed, snapshotReactor, wizerCommand } from './snapshot';
 import { snapshotHashSeed, snapshotReactor } from './snapshot';
+import { DEFAULT_WASM_OPT_FLAGS, optimizeModule } from './wasm-opt';
+export { DEFAULT_WASM_OPT_FLAGS, WASM_FEATURES, optimizeModule, wasmOptCommand } from './wasm-opt';
 
 export const C_DIR = join(__dirname, 'c');
 /** Every module gets this much stack, placed first so an overflow traps instead of corrupting data. */
@@ -43,6 +45,11 @@ export interface LinkOptions {
    * Default true for reactors; false builds a reactor that starts at its first process() call.
    */
   snapshot?: boolean;
+  /**
+   * binaryen's wasm-opt on the linked module, before the snapshot: true or absent for the default
+   * (DEFAULT_WASM_OPT_FLAGS), false to skip it, or the wasm-opt flags to use (e.g. ['-Oz']).
+   */
+  optimize?: boolean | string[];
   /**
    * Stack layout. Only for experiments that reproduce other builds' failures (docs/): the default,
    * 16 MiB placed before the data, is what every module of this toolchain uses.
@@ -138,6 +145,13 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
   if (foreign.length) {
     rmSync(tmp);
     throw new WasiPystackError(`the linked module imports from outside ${ALLOWED_IMPORT_MODULE}`, 'provide the missing symbols from a library in a manifest (undefined symbols are never allowed)', foreign.slice(0, 10).map((i) => `${i.module}.${i.name}`));
+  }
+  if (options.optimize !== false) {
+    const optimized = `${options.output}.opt.tmp`;
+    const flags = Array.isArray(options.optimize) ? options.optimize : DEFAULT_WASM_OPT_FLAGS;
+    await timed(`wasm-opt ${flags.join(' ')} on ${options.output}`, () => optimizeModule(tmp, optimized, flags));
+    rmSync(tmp);
+    renameSync(optimized, tmp);
   }
   if (wantsSnapshot(options)) {
     const snapshotted = `${options.output}.snapshot.tmp`;

@@ -13,6 +13,7 @@ export function normalizeOptions(options: LinkExecutorOptions, workspaceRoot: st
     output: join(workspaceRoot, options.outputPath),
     strip: options.strip ?? true,
     snapshot: options.snapshot ?? true,
+    optimize: options.optimize ?? true,
   };
 }
 

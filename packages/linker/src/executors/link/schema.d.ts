@@ -5,4 +5,5 @@ export interface LinkExecutorOptions {
   outputPath: string;
   strip?: boolean;
   snapshot?: boolean;
+  optimize?: boolean | string[];
 }
