@@ -24,6 +24,7 @@ describe('stack overflow in a module linked the way this toolchain links', () =>
       kind: 'command',
       output: tiny,
       stack: { size: 64 * 1024, first: true },
+      optimize: false,
     });
   }, 1_200_000);
 
