@@ -21,6 +21,11 @@ describe('build paths in step outputs', () => {
     );
   });
 
+  it('are matched as absolute paths: a relative workspace never rewrites the dots of a file', () => {
+    const cwd = process.cwd();
+    expect(mapBuildPaths(`python3.13 at ${cwd}/dist`, { workspace: '.' })).toBe('python3.13 at /wasi-pystack/workspace/dist');
+  });
+
   it('are rewritten in text files and left alone in binary ones', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relocate-'));
     writeFileSync(join(dir, '_sysconfigdata.py'), "build_time_vars = {'srcdir': '/tmp/w/k.work/src'}\n");

@@ -1,7 +1,7 @@
 // Where a build ran must not show in what it produced: two machines with different caches and clones
 // give the same bytes (the modules) and the same Nx hashes (the step outputs later tasks hash).
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface BuildPaths {
   /** The step's work folder (sources, build tree). */
@@ -15,7 +15,8 @@ export interface BuildPaths {
 /** The fixed names the paths get, most specific first (the work folder lies inside the cache). */
 function namedPaths(paths: BuildPaths): [string, string][] {
   const named: [string | undefined, string][] = [[paths.work, '/wasi-pystack/work'], [paths.cache, '/wasi-pystack/cache'], [paths.workspace, '/wasi-pystack/workspace']];
-  return named.filter((n): n is [string, string] => !!n[0]);
+  // Absolute, as the compiler and the build tools see them ('.' as a workspace is the current folder).
+  return named.filter((n): n is [string, string] => !!n[0]).map(([p, name]): [string, string] => [resolve(p), name]).filter(([p]) => p !== '/');
 }
 
 /**
