@@ -9,7 +9,9 @@ import sys
 import time
 
 
-def best(fn, repeat=5):
+def best(fn, repeat=5, warm=False):
+    if warm:
+        fn()  # first-call costs (lazy imports, caches) are not the kernel's
     times = []
     for _ in range(repeat):
         t = time.perf_counter()

@@ -8,17 +8,8 @@ The same file runs natively and inside the module, so both sides do exactly the 
 import io
 import json
 import sys
-import time
 
-
-def best(fn, repeat):
-    fn()  # warm: first-call costs (lazy imports, caches) are not the kernel's
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from kernels import best  # the same timing as bench/kernels.py (same folder, on sys.path)
 
 
 def pandas_kernels(np, rng):
@@ -110,7 +101,7 @@ def main(argv):
     out = {}
     for name in (GROUPS if group == "all" else [group]):
         for kernel, fn in GROUPS[name](np, rng).items():
-            out[f"{name}: {kernel}"] = best(fn, 2 if kernel.startswith("matmul 1000") else repeat)
+            out[f"{name}: {kernel}"] = best(fn, 2 if kernel.startswith("matmul 1000") else repeat, warm=True)
     print(json.dumps(out))
 
 
