@@ -26,6 +26,7 @@ export * from './function-casts/audit';
 export * from './function-casts/method-tables';
 export * from './recipes/validate';
 export * from './recipes/meson-recipe';
+export * from './recipes/library-recipe';
 export * from './recipes/meson-pipeline';
 export * from './recipes/recipe-files';
 export * from './cache-hygiene';

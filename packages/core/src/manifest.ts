@@ -48,7 +48,7 @@ export interface BuildManifest {
   /** Runtime support the linker must add: 'c++' links libc++/libc++abi and the throw handler. */
   needs?: 'c++'[];
   /** How symbol collisions between extension modules were resolved (see core/src/cross/collisions.ts). */
-  collisions?: { dropped: Record<string, string[]>; renamed: Record<string, string[]> };
+  collisions?: { dropped: Record<string, string[]>; renamed: Record<string, string[]>; borrowed?: Record<string, Record<string, string>> };
 }
 
 export function writeManifest(dir: string, manifest: Omit<BuildManifest, 'format'>): string {

@@ -19,6 +19,7 @@ export { wasmExports, wasmImports, wasmInitialMemoryBytes, wasmSections, type Wa
 export { snapshotFailure, snapshotHashSeed, snapshotReactor, wizerCommand } from './snapshot';
 import { snapshotHashSeed, snapshotReactor } from './snapshot';
 import { DEFAULT_WASM_OPT_FLAGS, optimizeModule } from './wasm-opt';
+import { signatureMismatches } from './link-warnings';
 export { DEFAULT_WASM_OPT_FLAGS, WASM_FEATURES, optimizeModule, wasmOptCommand } from './wasm-opt';
 
 export const C_DIR = join(__dirname, 'c');
@@ -141,6 +142,15 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
     await runCommand(plan.link, { logFile });
   });
   const tmp = `${options.output}.tmp`;
+  const mismatched = signatureMismatches(readFileSync(logFile, 'utf8'));
+  if (mismatched.length) {
+    rmSync(tmp, { force: true });
+    throw new WasiPystackError(
+      `wasm-ld linked calls to ${mismatched.length} function(s) through a signature other than the definition's: each such call traps at run time`,
+      'make the caller\'s declaration match the definition (a patch to the package), or keep the caller\'s own copy apart from the library that defines it differently',
+      mismatched.slice(0, 20),
+    );
+  }
   const foreign = wasmImports(tmp).filter((i) => i.module !== ALLOWED_IMPORT_MODULE);
   if (foreign.length) {
     rmSync(tmp);

@@ -28,10 +28,12 @@ import {
   patchesKey,
 } from '@wasi-pystack/core';
 import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planHostPython } from './cpython';
-import { planLibrary, readLibraryRecipes, writeLibraryFiles } from './libraries';
+import { buildLibraryPrefix, readLibraryRecipes } from '@wasi-pystack/core';
 
 export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planBuildPython, planHostPython } from './cpython';
-export { LIBRARY_RECIPES_FILE, libraryFiles, parseLibraryRecipes, planLibrary, readLibraryRecipes, type LibraryRecipe, type LibraryRecipes } from './libraries';
+
+/** The C libraries behind stdlib modules, as data (core's library recipes format). */
+export const LIBRARY_RECIPES_FILE = join(__dirname, '..', 'recipes', 'libraries.json');
 
 /** Bump a phase's version when its recipe changes in a way the cache key would not otherwise see. */
 export const RECIPE_VERSIONS = { libraries: 3, host: 5 };
@@ -65,39 +67,13 @@ function configGuess(cpythonTarball: string): string {
 
 /** Step 1: the wasm32 C libraries behind zlib, _bz2, _lzma, _decimal and _sqlite3, in one prefix. */
 async function buildLibraries(lock: SourceLock, toolchain: Toolchain, build: string, jobs: number) {
-  const recipes = readLibraryRecipes();
-  const names = recipes.libraries.map((l) => l.source);
-  return cachedStep({ step: 'wasm32-libraries', key: { v: RECIPE_VERSIONS.libraries, recipes: { ...recipes, $comment: undefined }, sources: sourceKey(lock, names), toolchain: toolchain.fingerprint } }, async (out, work, logFile) => {
-    for (const recipe of recipes.libraries) {
-      const entry = getSource(lock, recipe.source);
-      const src = extractTarball(await fetchSource(entry), join(work, recipe.source));
-      const ctx = { src, prefix: out, toolchain, build, jobs };
-      writeLibraryFiles(recipe, ctx, entry.version);
-      await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(planLibrary(recipe, ctx, [recipes.cflags, ...prefixMapFlags({ work, cache: cacheRoot() })].join(' ')), { logFile }));
-      if (!existsSync(join(out, recipe.archive))) throw new Error(`${recipe.source}: ${recipe.archive} was not installed`);
-    }
-    makePkgConfigRelocatable(join(out, 'lib', 'pkgconfig'), out);
-  });
-}
-
-/**
- * The prefix is built in a temporary folder and renamed into the cache, so .pc files must not name
- * it: their prefix becomes relative to the .pc file itself (pkg-config's ${pcfiledir}).
- * libtool's .la files (absolute paths, unused here) are removed.
- */
-export function makePkgConfigRelocatable(pkgconfigDir: string, buildPrefix: string): void {
-  for (const f of readdirSync(pkgconfigDir).filter((f) => f.endsWith('.pc'))) {
-    const path = join(pkgconfigDir, f);
-    writeFileSync(path, readFileSync(path, 'utf8').split(buildPrefix).join('${pcfiledir}/../..'));
-  }
-  const libDir = join(pkgconfigDir, '..');
-  for (const f of readdirSync(libDir).filter((f) => f.endsWith('.la'))) rmSync(join(libDir, f));
+  return buildLibraryPrefix({ step: 'wasm32-libraries', recipes: readLibraryRecipes(LIBRARY_RECIPES_FILE), version: RECIPE_VERSIONS.libraries, lock, toolchain, jobs, build });
 }
 
 /** Step 3: the wasm32-wasip1 host Python, collected into an output with a manifest. */
 async function buildHostPython(lock: SourceLock, toolchain: Toolchain, build: string, buildPython: string, libPrefix: string, jobs: number) {
   // The libraries by what went into them, never by where the cache is (keys are the same on every machine).
-  const key = { v: RECIPE_VERSIONS.host, libraries: stepOutputIdentity(libPrefix), sources: sourceKey(lock, ['cpython', ...readLibraryRecipes().libraries.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE, casts: castAuditKey(FUNCTION_CASTS_ALLOW), patches: patchesKey(PATCHES_DIR), setupLocal: SETUP_LOCAL };
+  const key = { v: RECIPE_VERSIONS.host, libraries: stepOutputIdentity(libPrefix), sources: sourceKey(lock, ['cpython', ...readLibraryRecipes(LIBRARY_RECIPES_FILE).libraries.map((l) => l.source)]), toolchain: toolchain.fingerprint, cache: HOST_CONFIGURE_CACHE, casts: castAuditKey(FUNCTION_CASTS_ALLOW), patches: patchesKey(PATCHES_DIR), setupLocal: SETUP_LOCAL };
   return cachedStep({ step: 'cpython-wasm32-wasip1', key }, async (out, work, logFile) => {
     const cpython = getSource(lock, 'cpython');
     const src = extractTarball(await fetchSource(cpython), join(work, 'src'));

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LIBRARY_RECIPES_FILE, parseLibraryRecipes, planLibrary, readLibraryRecipes } from './libraries';
+import { parseLibraryRecipes, planLibrary, readLibraryRecipes } from '@wasi-pystack/core';
+import { LIBRARY_RECIPES_FILE } from './index';
 
 const toolchain = { cc: '/t/cc', cxx: '/t/c++', ar: '/t/ar', ranlib: '/t/ranlib', nm: '/t/nm', strip: '/t/strip' } as never;
 const ctx = { src: '/s/zlib', prefix: '/p', toolchain, build: 'x86_64-pc-linux-gnu', jobs: 3 };
 
 describe('the library recipes (recipes/libraries.json)', () => {
-  const recipes = readLibraryRecipes();
+  const recipes = readLibraryRecipes(LIBRARY_RECIPES_FILE);
 
   it('cover the five libraries of the stdlib C modules', () => {
     expect(recipes.libraries.map((l) => l.source)).toEqual(['zlib', 'bzip2', 'xz', 'mpdecimal', 'sqlite3']);

@@ -44,6 +44,19 @@ describe('planCollisions', () => {
     expect(plan.renames).toEqual(new Map([['mtrand', ['random_binomial', 'random_gamma']]]));
   });
 
+  it('has a module whose shared object was dropped call the renamed symbols of the module that kept it', () => {
+    // NumPy with BLIS: _umath_linalg keeps lapack_lite's f2c objects and renames what BLIS defines too
+    // (xerbla_); lapack_lite's own calls to xerbla_ must reach that copy, not BLIS's.
+    const plan = planCollisions([
+      unit('libblis.a', 'library', [['libblis.a', [], ['xerbla_', 'dgemm_']]]),
+      unit('_umath_linalg', 'module', [['b.p/xerbla.o', cc('../xerbla.c', 'b'), ['xerbla_']], ['b.p/f2c_blas.o', cc('../f2c_blas.c', 'b'), ['dgemm_', 'lsame_']]]),
+      unit('lapack_lite', 'module', [['a.p/xerbla.o', cc('../xerbla.c', 'a'), ['xerbla_']], ['a.p/module.o', cc('../module.c', 'a'), ['PyInit_lapack_lite']]]),
+    ]);
+    expect(plan.dropped).toEqual(new Map([['lapack_lite', ['a.p/xerbla.o']]]));
+    expect(plan.renames).toEqual(new Map([['_umath_linalg', ['xerbla_', 'dgemm_']]]));
+    expect(plan.borrowed).toEqual(new Map([['lapack_lite', { xerbla_: '_umath_linalg__xerbla_' }]]));
+  });
+
   it('refuses a clash between two static libraries', () => {
     expect(() =>
       planCollisions([unit('liba.a', 'library', [['a.o', cc('a.c', 'x'), ['dup']]]), unit('libb.a', 'library', [['b.o', cc('b.c', 'y'), ['dup']]])]),

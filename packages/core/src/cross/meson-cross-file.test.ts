@@ -10,6 +10,11 @@ describe('mesonCrossFile', () => {
     expect(text).toContain("longdouble_format = 'IEEE_QUAD_LE'");
     expect(text).toContain("[built-in options]\nc_args = ['-Wcast-function-type-strict']\ncpp_args = ['-Wcast-function-type-strict']\n");
   });
+  it("lets meson find the recipe's wasm32 libraries through pkg-config, and only those", () => {
+    const text = mesonCrossFile({ toolchain, python: '/t/python', pkgConfigLibdir: '/w/libraries/share/pkgconfig' });
+    expect(text).toContain("pkg-config = 'pkg-config'");
+    expect(text).toContain("pkg_config_libdir = '/w/libraries/share/pkgconfig'");
+  });
   it('has no built-in options section without compile arguments', () => {
     expect(mesonCrossFile({ toolchain, python: '/t/python', pkgConfigLibdir: '/t/pc' })).not.toContain('[built-in options]');
   });

@@ -35,6 +35,8 @@ export function mesonCrossFile(options: MesonCrossOptions): string {
     `nm = ${value(t.nm)}`,
     `python = ${value(options.python)}`,
     `python3 = ${value(options.python)}`,
+    // The build machine's pkg-config, searching only pkg_config_libdir (the recipe's wasm32 libraries).
+    "pkg-config = 'pkg-config'",
     '',
     '[host_machine]',
     "system = 'wasi'",

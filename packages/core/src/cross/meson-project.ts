@@ -21,6 +21,8 @@ export interface MesonCrossInput {
   compileArgs?: string[];
   /** PYTHONPATH for the build's commands (e.g. where Cython finds `cimport numpy`). */
   pythonPath?: string;
+  /** pkg-config folders of wasm32 libraries the package links (a recipe's libraries); none: an empty one. */
+  pkgConfigDirs?: string[];
   logFile: string;
 }
 
@@ -36,8 +38,8 @@ export interface MesonCross {
 /**
  * Everything a meson cross build of a Python package needs before `meson setup`: the build tools in
  * a venv of the build Python, the target-python wrapper (which also sees those tools, as build
- * scripts such as pandas' Tempita generator run with it), an empty pkg-config folder, and the cross
- * file.
+ * scripts such as pandas' Tempita generator run with it), a pkg-config path holding only the recipe's
+ * wasm32 libraries, and the cross file.
  */
 export async function prepareMesonCross(input: MesonCrossInput): Promise<MesonCross> {
   const venv = join(input.work, 'venv');
@@ -56,10 +58,12 @@ export async function prepareMesonCross(input: MesonCrossInput): Promise<MesonCr
     outDir: input.work,
     extraPythonPath: [join(venv, 'lib', `python${pyVersion}`, 'site-packages')],
   });
+  // Only the wasm32 libraries the recipe built: never the build machine's.
   const emptyPkgConfig = join(input.work, 'pkgconfig-empty');
   mkdirSync(emptyPkgConfig, { recursive: true });
+  const pkgConfigLibdir = input.pkgConfigDirs?.length ? input.pkgConfigDirs.join(':') : emptyPkgConfig;
   const crossFile = join(input.work, 'wasm32-wasip1.cross');
-  writeFileSync(crossFile, mesonCrossFile({ toolchain: input.toolchain, python: targetPython, pkgConfigLibdir: emptyPkgConfig, properties: input.properties, compileArgs: input.compileArgs }));
+  writeFileSync(crossFile, mesonCrossFile({ toolchain: input.toolchain, python: targetPython, pkgConfigLibdir, properties: input.properties, compileArgs: input.compileArgs }));
   const env: Record<string, string> = { PATH: `${join(venv, 'bin')}:${process.env.PATH}` };
   if (input.pythonPath) env.PYTHONPATH = input.pythonPath;
   return { crossFile, targetPython, venv, env };

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { WasiPystackError } from '../errors';
 import { runCommand } from '../run';
 import type { BuiltinModule } from '../manifest';
@@ -42,6 +42,7 @@ export interface StaticExtensions {
   /** What collision handling did, for the build log and the manifest. */
   dropped: Record<string, string[]>;
   renamed: Record<string, string[]>;
+  borrowed: Record<string, Record<string, string>>;
 }
 
 const mangle = (path: string) => path.replace(/^\.\//, '').replace(/[^\w.-]+/g, '_');
@@ -54,6 +55,19 @@ function libraryMembers(ninja: string, buildDir: string, lib: string): string[] 
 }
 
 /**
+ * The archives on the modules' link lines that the build makes (paths in the build dir), to be
+ * re-archived. One given by absolute path comes from outside (a recipe's library, found through
+ * pkg-config) and must be one of the external archives, which ship on their own.
+ */
+export function builtArchives(linked: string[], externalArchives: string[]): string[] {
+  const outside = [...new Set(linked.filter((a) => isAbsolute(a)))];
+  const external = new Set(externalArchives.map((a) => realpathSync(a)));
+  const unknown = outside.filter((a) => !external.has(realpathSync(a)));
+  if (unknown.length) throw new WasiPystackError('extension modules link archives from outside the build that no manifest provides', "build them as the recipe's libraries (its `libraries` file), so they ship with the step output", unknown);
+  return [...new Set(linked.filter((a) => !isAbsolute(a)))];
+}
+
+/**
  * Builds the objects of every included extension module and of the static libraries they link,
  * resolves symbol collisions (collisions.ts), and writes regular (not thin) archives.
  */
@@ -62,7 +76,7 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
   const modules = listExtensionModules(input)
     .filter((m) => input.include(m.name))
     .map((m) => ({ ...m, initSymbol: input.initSymbolFor?.(m) ?? m.initSymbol }));
-  const libs = [...new Set(modules.flatMap((m) => m.archives))];
+  const libs = builtArchives(modules.flatMap((m) => m.archives), input.externalArchives ?? []);
   const libMembers = new Map(libs.map((l) => [l, libraryMembers(input.ninja, input.buildDir, l)]));
   const allObjects = [...new Set([...modules.flatMap((m) => m.objects), ...[...libMembers.values()].flat()])];
   say(`compiling ${allObjects.length} objects for ${modules.length} extension modules`);
@@ -75,15 +89,15 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     objects: objects.map((path) => ({ path, command: compileCommand(input.ninja, input.buildDir, path) })),
     symbols: new Map(objects.map((o) => [o, definedSymbols(input.nm, o, input.buildDir)])),
   });
-  const external = (input.externalArchives ?? []).map((a): Unit => ({
+  const externalUnits = (input.externalArchives ?? []).map((a): Unit => ({
     name: a,
     kind: 'library',
     objects: [{ path: a, command: [] }],
     symbols: new Map([[a, definedSymbols(input.nm, a, input.buildDir)]]),
   }));
-  const units = [...external, ...libs.map((l) => unit(l, 'library', libMembers.get(l)!)), ...modules.map((m) => unit(m.name, 'module', m.objects))];
+  const units = [...externalUnits, ...libs.map((l) => unit(l, 'library', libMembers.get(l)!)), ...modules.map((m) => unit(m.name, 'module', m.objects))];
   // Keeping duplicates is only for experiments that reproduce other builds (docs/stack-root-cause.md).
-  const plan = input.keepDuplicateSymbols ? { dropped: new Map<string, string[]>(), renames: new Map<string, string[]>() } : planCollisions(units);
+  const plan = input.keepDuplicateSymbols ? { dropped: new Map<string, string[]>(), renames: new Map<string, string[]>(), borrowed: new Map<string, Record<string, string>>() } : planCollisions(units);
 
   const libDir = join(input.outDir, 'lib');
   mkdirSync(libDir, { recursive: true });
@@ -93,8 +107,14 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     const dropped = new Set(plan.dropped.get(m.name) ?? []);
     const kept: ExtensionModule = { ...m, objects: m.objects.filter((o) => !dropped.has(o)) };
     const renames = plan.renames.get(m.name);
-    const objects = renames ? await recompileWithRenames(kept, renames, input.buildDir, input.ninja, join(input.buildDir, 'wasi-pystack-renames'), input.logFile) : kept.objects;
-    if (renames) say(`${m.name}: renamed its own copies of ${renames.length} symbols also defined elsewhere`);
+    const borrowed = plan.borrowed.get(m.name);
+    const objects = renames || borrowed ? await recompileWithRenames(kept, renames ?? [], input.buildDir, input.ninja, join(input.buildDir, 'wasi-pystack-renames'), input.logFile, borrowed) : kept.objects;
+    if (renames) {
+      const still = renames.filter((sym) => objects.some((o) => definedSymbols(input.nm, o, input.buildDir).has(sym)));
+      if (still.length) throw new WasiPystackError(`${m.name} still defines ${still.length} symbol(s) it was recompiled to rename`, 'find what defines them under their old name after the rename header (see packages/core/src/cross/collisions.ts)', still.slice(0, 10));
+      say(`${m.name}: renamed its own copies of ${renames.length} symbols also defined elsewhere`);
+    }
+    if (borrowed) say(`${m.name}: calls ${Object.keys(borrowed).length} renamed symbols of the module that keeps their shared objects`);
     const rel = `lib/lib${mangle(m.name)}.a`;
     archive(rel, objects);
     const defined = objects.some((o) => definedSymbols(input.nm, o, input.buildDir).has(m.initSymbol));
@@ -117,5 +137,6 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     linkArgs: [...new Set(modules.flatMap((m) => m.libs))],
     dropped: Object.fromEntries(plan.dropped),
     renamed: Object.fromEntries(plan.renames),
+    borrowed: Object.fromEntries(plan.borrowed),
   };
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WasiPystackError } from '../errors';
 
@@ -41,7 +41,16 @@ export function writeTargetPython(input: TargetPythonInput): string {
   const text = readFileSync(join(stdlib, data), 'utf8');
   const configured = /'prefix': '([^']+)'/.exec(text)?.[1];
   if (!configured) throw new WasiPystackError(`${join(stdlib, data)} names no prefix`, 'rebuild python-wasi');
-  writeFileSync(join(shim, 'sysconfigdata', data), relocateSysconfig(text, configured, input.prefix));
+  // Its pkg-config files too (meson 1.12 looks for python-3.X.pc in sysconfig's LIBPC before asking
+  // sysconfig): copies whose prefix is the python-wasi output, in a folder LIBPC then names.
+  const pkgconfig = join(shim, 'pkgconfig');
+  mkdirSync(pkgconfig, { recursive: true });
+  const targetPc = join(input.prefix, 'lib', 'pkgconfig');
+  for (const f of existsSync(targetPc) ? readdirSync(targetPc).filter((f) => f.endsWith('.pc')) : []) {
+    writeFileSync(join(pkgconfig, f), readFileSync(join(targetPc, f), 'utf8').replace(/^prefix=.*$/m, `prefix=${input.prefix}`));
+  }
+  const relocated = relocateSysconfig(text, configured, input.prefix).replace(/'LIBPC': '[^']*'/, `'LIBPC': '${pkgconfig}'`);
+  writeFileSync(join(shim, 'sysconfigdata', data), relocated);
   writeFileSync(
     join(shim, 'sitecustomize.py'),
     [

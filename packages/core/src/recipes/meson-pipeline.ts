@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, symlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { WasiPystackError } from '../errors';
 import { extractTarball } from '../extract';
 import { fetchSource } from '../fetch';
@@ -24,9 +24,10 @@ import { buildStaticExtensions, type StaticExtensions } from '../cross/static-ex
 import { assertOnlyTargetPythonHeaders } from '../cross/target-python';
 import type { ExtensionModule } from '../cross/extensions';
 import { expandCrossProperties, type LoadedMesonRecipe } from './meson-recipe';
+import { buildLibraryPrefix, PKG_CONFIG_DIRS, readLibraryRecipes } from './library-recipe';
 
 /** Bump when the pipeline changes what it produces in a way no recipe or input would show. */
-export const MESON_PIPELINE_VERSION = 2;
+export const MESON_PIPELINE_VERSION = 5;
 
 export interface MesonPackageOptions {
   workspaceRoot: string;
@@ -95,6 +96,19 @@ const recipeKey = (r: LoadedMesonRecipe) => {
  */
 /** Where a step's work folder links its upstream outputs (upstream/numpy -> dist/numpy-wasi). */
 const UPSTREAM_IN_WORK = 'upstream';
+/** Where a step's work folder links the prefix of the recipe's own C libraries. */
+const LIBRARIES_IN_WORK = 'libraries';
+/** Bump when how a recipe's own libraries are built changes in a way the library recipes would not show. */
+export const RECIPE_LIBRARIES_VERSION = 1;
+
+/** The recipe's C libraries (its `libraries` file), built into a prefix of their own, or none. */
+async function buildRecipeLibraries(recipe: LoadedMesonRecipe, lock: ReturnType<typeof readLock>, toolchain: Toolchain, jobs: number) {
+  if (!recipe.librariesFile) return undefined;
+  const recipes = readLibraryRecipes(recipe.librariesFile);
+  return timed(`${recipe.package}: C libraries (${recipes.libraries.map((l) => l.source).join(', ')})`, () =>
+    buildLibraryPrefix({ step: `${recipe.package}-wasm32-libraries`, recipes, version: RECIPE_LIBRARIES_VERSION, lock, toolchain, jobs }),
+  );
+}
 
 /** The upstream outputs as the build sees them: through links in the work folder. */
 function linkUpstream(work: string, upstream: Record<string, BuildManifest & { dir: string }>): Record<string, BuildManifest & { dir: string }> {
@@ -122,6 +136,7 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
     upstream[name] = readManifest(dir);
     if (upstream[name].name !== name) throw new WasiPystackError(`${dir} holds ${upstream[name].name}, not ${name}`, `pass the output of the step that builds ${name}`);
   }
+  const libraries = await buildRecipeLibraries(recipe, lock, toolchain, jobs);
   const source = getSource(lock, recipe.source);
   const wheels = recipe.buildWheels.map((k) => getSource(lock, k));
   const allowList = recipe.castAllowListFile ?? '';
@@ -135,6 +150,8 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
     // Seen by the build through a link in the work folder (UPSTREAM_IN_WORK), so Cython's file table
     // names e.g. numpy's .pxd files by a path that is the same in every clone.
     upstream: Object.fromEntries(Object.keys(upstream).map((n) => [n, { identity: stepOutputIdentity(options.upstream![n]), at: `${UPSTREAM_IN_WORK}/${n}` }])),
+    // Seen through a link in the work folder (LIBRARIES_IN_WORK), like the upstream outputs.
+    ...(libraries ? { libraries: { identity: stepOutputIdentity(libraries.outDir), at: LIBRARIES_IN_WORK } } : {}),
     patches: recipe.patchesDir ? patchesKey(recipe.patchesDir) : [],
     casts: castAuditKey(allowList),
     ...(options.experiment ? { experiment: options.experiment } : {}),
@@ -147,6 +164,9 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
       return dir;
     });
     const linked = linkUpstream(work, upstream);
+    const libPrefix = libraries ? join(work, LIBRARIES_IN_WORK) : undefined;
+    if (libraries && libPrefix) symlinkSync(libraries.outDir, libPrefix);
+    const libraryArchives = libraries && libPrefix ? libraries.archives.map((a) => join(libPrefix, a)) : [];
     const upstreamSitePackages = Object.values(linked).map((m) => join(m.dir, 'site-packages'));
     const { crossFile, env, venv } = await timed(`${what}: build tools and cross file`, async () =>
       prepareMesonCross({
@@ -154,6 +174,7 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
         toolWheels: await Promise.all(wheels.map((w) => fetchSource(w))),
         properties: expandCrossProperties(recipe.crossProperties, linked),
         pythonPath: upstreamSitePackages.length ? upstreamSitePackages.join(':') : undefined,
+        pkgConfigDirs: libPrefix ? PKG_CONFIG_DIRS.map((d) => join(libPrefix, d)).filter((d) => existsSync(d)) : undefined,
         // Not in the key: the prefix maps remove paths, they do not change what is built.
         compileArgs: [...FUNCTION_CAST_WARNING_FLAGS, ...prefixMapFlags({ work, cache: cacheRoot(), workspace: options.workspaceRoot }), ...(options.experiment?.compileArgs ?? [])],
       }),
@@ -167,7 +188,8 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
     const hooked = (await hooks.beforeExtensions?.({ recipe, src, build, env, toolchain, jobs, logFile })) || {};
     const helpers = new Set(recipe.extensions.testHelpers);
     const extensions = { buildDir: build, meson, ninja: 'ninja', ar: toolchain.ar, nm: toolchain.nm, env, logFile, log, jobs, initSymbolFor: hooked.initSymbolFor };
-    const externalArchives = [...python.libraries, ...Object.values(upstream).flatMap((m) => m.libraries)];
+    // The recipe's own libraries count too: the module links them, so a symbol both define is renamed in the module.
+    const externalArchives = [...python.libraries, ...Object.values(upstream).flatMap((m) => m.libraries), ...libraryArchives];
     const runtime = await timed(`${what}: extension modules`, () =>
       buildStaticExtensions({ ...extensions, outDir: out, include: (m) => !helpers.has(m), externalArchives, keepDuplicateSymbols: options.experiment?.keepDuplicateSymbols }),
     );
@@ -182,17 +204,23 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
       installPythonFiles(build, meson, join(out, 'site-packages'), env);
       if (recipe.python.testsApart) moveTestFolders(join(out, 'site-packages'), join(out, 'test-helpers', 'site-packages'));
     });
+    // The recipe's libraries ship in the output, after the extension archives that use them.
+    const shippedLibraries = libraryArchives.map((a) => {
+      const rel = join('lib', basename(a));
+      copyFileSync(a, join(out, rel));
+      return rel;
+    });
     const common = { version: source.version, facts: { [`${recipe.package}Version`]: source.version, recipe: recipe.name } };
     writeManifest(out, {
       name: recipe.package,
       ...common,
       includeDirs: recipe.python.includeDirs,
-      libraries: runtime.libraries,
+      libraries: [...runtime.libraries, ...shippedLibraries],
       linkArgs: [...runtime.linkArgs, ...recipe.linkArgs],
       modules: runtime.modules,
       needs: recipe.needs,
       pythonRoots: [{ path: 'site-packages', exclude: recipe.python.bundleExcludes }],
-      collisions: { dropped: runtime.dropped, renamed: runtime.renamed },
+      collisions: { dropped: runtime.dropped, renamed: runtime.renamed, borrowed: runtime.borrowed },
     });
     if (tests || recipe.python.testsApart) {
       writeManifest(join(out, 'test-helpers'), {

@@ -47,6 +47,12 @@ export interface MesonPackageRecipe {
     /** Cython-generated sources get unique init symbols (cython-patcher) before they are compiled. */
     patchCython: boolean;
   };
+  /**
+   * A library recipe file (core's `wasi-pystack-library-recipes/1`) of C libraries the package links,
+   * e.g. NumPy's BLAS. Built into a prefix (a step of its own) that meson finds through pkg-config;
+   * the archives ship in the step output and its manifest.
+   */
+  libraries?: string;
   /** Extra link arguments of the finished module (-l flags of the sysroot). */
   linkArgs: string[];
   /** Runtime support the linker adds ('c++': libc++, libc++abi and the throw handler). */
@@ -72,6 +78,7 @@ const check = object({
   upstream: listOf(string),
   crossProperties: mapOf(stringOrBoolean),
   extensions: object({ expected: listOf(string), testHelpers: listOf(string), patchCython: boolean }),
+  'libraries?': string,
   linkArgs: listOf(string),
   needs: listOf(oneOf('c++')),
   python: object({ bundleExcludes: listOf(string), includeDirs: listOf(string), testsApart: boolean }),
@@ -82,9 +89,10 @@ export interface LoadedMesonRecipe extends MesonPackageRecipe {
   file: string;
   /** Its name: the file name without .json ("numpy-2.4"). */
   name: string;
-  /** patches and castAllowList made absolute. */
+  /** patches, castAllowList and libraries made absolute. */
   patchesDir?: string;
   castAllowListFile?: string;
+  librariesFile?: string;
 }
 
 /** Parses and checks a recipe; with a lock, also that every lock key it names is pinned. */
@@ -96,7 +104,7 @@ export function parseMesonRecipe(text: string, file: string, lock?: SourceLock):
   }
   const at = (p?: string) => (p === undefined ? undefined : isAbsolute(p) ? p : join(dirname(file), p));
   const name = file.split('/').pop()!.replace(/\.json$/, '');
-  return { ...recipe, file, name, patchesDir: at(recipe.patches), castAllowListFile: at(recipe.castAllowList) };
+  return { ...recipe, file, name, patchesDir: at(recipe.patches), castAllowListFile: at(recipe.castAllowList), librariesFile: at(recipe.libraries) };
 }
 
 export function readMesonRecipe(file: string, lock?: SourceLock): LoadedMesonRecipe {
