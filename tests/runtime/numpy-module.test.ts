@@ -42,6 +42,10 @@ describe.each(RUNTIMES)(`NumPy ${config.numpy} (${config.name}) under $name`, (r
     expect(result.platform.longdouble_third).toMatch(/^0\.3{33}\d*$/);
   });
 
+  it('uses BLIS as its BLAS (matmul, dot and the like go through CBLAS)', () => {
+    expect(result.platform.blas).toBe('blis');
+  });
+
   it('saves and loads .npy/.npz in a preopened directory', () => {
     expect(result.save_load).toEqual({ equal: true, npz: ['a', 'b'], b: ['x', 'y'] });
     expect(readFileSync(join(work, 'arr.npy')).subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');

@@ -15,6 +15,16 @@ def floats(a):
     return [float(x) for x in np.asarray(a, dtype=np.float64).ravel()]
 
 
+def exact_fingerprint(c):
+    """Row sums, column sums and a position-weighted total of an integer-valued matrix: exact in float64."""
+    c = np.asarray(c)
+    if np.iscomplexobj(c):
+        return {"real": exact_fingerprint(c.real), "imag": exact_fingerprint(c.imag)}
+    c = c.astype(np.float64)
+    weights = np.arange(c.size, dtype=np.float64).reshape(c.shape) % 11
+    return {"rows": c.sum(axis=1).tolist(), "cols": c.sum(axis=0).tolist(), "weighted": float((c * weights).sum())}
+
+
 def cases():
     out = {}
     a = np.arange(24, dtype=np.int64).reshape(2, 3, 4)
@@ -81,6 +91,23 @@ def cases():
         "inv": floats(np.linalg.inv(m)),
         "cholesky": floats(np.linalg.cholesky(m)),
     }
+    # Large enough that NumPy hands them to the BLAS (CBLAS gemm/gemv/dot); small integers keep every
+    # product exact in any summation order, so they equal native NumPy's to the bit.
+    ints = np.arange(96 * 80).reshape(96, 80) % 7 - 3
+    other = np.arange(80 * 72).reshape(80, 72) % 5 - 2
+    vec = np.arange(80) % 3 - 1.0
+    big = np.random.default_rng(5).standard_normal((120, 120)) + 120 * np.eye(120)
+    out["blas"] = {
+        "dgemm": exact_fingerprint(ints.astype(np.float64) @ other.astype(np.float64)),
+        "dgemm_transposed": exact_fingerprint(other.T.astype(np.float64) @ ints.T.astype(np.float64)),
+        "sgemm": exact_fingerprint(ints.astype(np.float32) @ other.astype(np.float32)),
+        "zgemm": exact_fingerprint((ints + 1j * ints[::-1]).astype(np.complex128) @ other.astype(np.complex128)),
+        "dgemv": (ints.astype(np.float64) @ vec).tolist(),
+        "ddot": float(vec @ vec),
+        "vdot_complex": [np.vdot(vec + 1j, vec - 1j).real.item(), np.vdot(vec + 1j, vec - 1j).imag.item()],
+        "solve_120_residual_small": bool(np.abs(big @ np.linalg.solve(big, np.ones(120)) - 1).max() < 1e-10),
+        "inv_120_identity": bool(np.allclose(big @ np.linalg.inv(big), np.eye(120), atol=1e-10)),
+    }
     rng = np.random.default_rng(12345)
     legacy = np.random.RandomState(42)
     out["random"] = {
@@ -116,6 +143,7 @@ def cases():
         "longdouble_nmant": int(np.finfo(np.longdouble).nmant),
         "longdouble_third": str(np.longdouble(1) / np.longdouble(3)),
         "intp_bits": int(np.dtype(np.intp).itemsize * 8),
+        "blas": np.__config__.CONFIG["Build Dependencies"]["blas"]["name"],
     }
     return out
 

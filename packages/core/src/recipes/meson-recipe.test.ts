@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readLock } from '../lock';
 import { checkExpectedModules } from './meson-pipeline';
 import { expandCrossProperties, parseMesonRecipe, readMesonRecipe } from './meson-recipe';
+import { readLibraryRecipes } from './library-recipe';
 
 const WORKSPACE = resolve(__dirname, '..', '..', '..', '..');
 const recipeFiles = ['numpy-wasi', 'pandas-wasi'].flatMap((p) => {
@@ -13,7 +14,7 @@ const recipeFiles = ['numpy-wasi', 'pandas-wasi'].flatMap((p) => {
 const numpy = readMesonRecipe(join(WORKSPACE, 'packages', 'numpy-wasi', 'recipes', 'numpy-2.4.json'));
 const text = (change: (r: Record<string, any>) => void) => {
   const raw = JSON.parse(JSON.stringify(numpy));
-  for (const k of ['file', 'name', 'patchesDir', 'castAllowListFile']) delete raw[k];
+  for (const k of ['file', 'name', 'patchesDir', 'castAllowListFile', 'librariesFile']) delete raw[k];
   change(raw);
   return JSON.stringify(raw);
 };
@@ -49,6 +50,15 @@ describe('meson recipes', () => {
     expect(numpy.patchesDir).toBe(join(WORKSPACE, 'packages', 'numpy-wasi', 'patches'));
     expect(expandCrossProperties({ 'numpy-include-dir': '{numpy.includeDir}', flag: true }, { numpy: { includeDirs: ['/x/include'] } })).toEqual({ 'numpy-include-dir': '/x/include', flag: true });
     expect(() => expandCrossProperties({ d: '{numpy.includeDir}' }, {})).toThrowError(/no upstream 'numpy'/);
+  });
+
+  it("resolves a recipe's libraries file, whose libraries the lock pins", () => {
+    expect(numpy.librariesFile).toBe(join(WORKSPACE, 'packages', 'numpy-wasi', 'recipes', 'libraries', 'blis.json'));
+    const lock = readLock(WORKSPACE);
+    for (const recipe of recipeFiles.map((f) => readMesonRecipe(f)).filter((r) => r.librariesFile)) {
+      for (const library of readLibraryRecipes(recipe.librariesFile!).libraries) expect(lock.sources[library.source], `${recipe.name}: ${library.source}`).toBeDefined();
+    }
+    expect(readLibraryRecipes(numpy.librariesFile!).libraries.map((l) => [l.source, l.archive])).toEqual([['blis', 'lib/libblis.a']]);
   });
 
   it('fails a build that lost an expected extension module', () => {
