@@ -83,8 +83,8 @@ export function checkExpectedModules(recipe: Pick<LoadedMesonRecipe, 'file' | 'e
 }
 
 /** The recipe as it goes into a cache key: its content, never where the file lies. */
-const recipeKey = (r: LoadedMesonRecipe) => {
-  const { file: _file, name: _name, patchesDir: _p, castAllowListFile: _c, $comment: _comment, ...content } = r as LoadedMesonRecipe & { $comment?: unknown };
+export const mesonRecipeKey = (r: LoadedMesonRecipe) => {
+  const { file: _file, name: _name, patchesDir: _p, castAllowListFile: _c, librariesFile: _l, $comment: _comment, ...content } = r as LoadedMesonRecipe & { $comment?: unknown };
   return content;
 };
 
@@ -142,7 +142,7 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
   const allowList = recipe.castAllowListFile ?? '';
   const key = {
     pipeline: MESON_PIPELINE_VERSION,
-    recipe: recipeKey(recipe),
+    recipe: mesonRecipeKey(recipe),
     source: source.sha256,
     wheels: wheels.map((w) => w.sha256),
     toolchain: toolchain.fingerprint,

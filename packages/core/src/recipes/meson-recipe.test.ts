@@ -1,8 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock } from '../lock';
-import { checkExpectedModules } from './meson-pipeline';
+import { checkExpectedModules, mesonRecipeKey } from './meson-pipeline';
 import { expandCrossProperties, parseMesonRecipe, readMesonRecipe } from './meson-recipe';
 import { readLibraryRecipes } from './library-recipe';
 
@@ -59,6 +59,12 @@ describe('meson recipes', () => {
       for (const library of readLibraryRecipes(recipe.librariesFile!).libraries) expect(lock.sources[library.source], `${recipe.name}: ${library.source}`).toBeDefined();
     }
     expect(readLibraryRecipes(numpy.librariesFile!).libraries.map((l) => [l.source, l.archive])).toEqual([['blis', 'lib/libblis.a']]);
+  });
+
+  it('keys a recipe by its content, the same wherever the file lies (another clone, installed packages)', () => {
+    const elsewhere = parseMesonRecipe(readFileSync(numpy.file, 'utf8'), '/elsewhere/recipes/numpy-2.4.json');
+    expect(elsewhere.librariesFile).toBe('/elsewhere/recipes/libraries/blis.json');
+    expect(JSON.stringify(mesonRecipeKey(elsewhere))).toBe(JSON.stringify(mesonRecipeKey(numpy)));
   });
 
   it('fails a build that lost an expected extension module', () => {
