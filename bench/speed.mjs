@@ -1,7 +1,7 @@
 // Speed of the data stack in the module against native CPython 3.13 with the same NumPy and pandas
-// (issue 9): pandas kernels, NumPy elementwise and reductions, matmul at 100/500/1000. Both sides run
+// (issue 9): pandas kernels, NumPy elementwise and reductions, matmul at 100/500/1000, linalg. Both sides run
 // bench/speed_kernels.py, in process, start-up excluded, side by side in one run (native, then wasm,
-// per group). matmul natively runs with one thread and with the default thread count.
+// per group). matmul and linalg natively run with one thread and with the default thread count.
 // Prints figures and asserts nothing.
 //   node bench/speed.mjs [--module dist/modules/python-pandas.wasm] [--native PYTHON] [--json FILE] [--groups a,b]
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ const opt = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? 
 const MODULE = resolve(ROOT, opt('--module', 'dist/modules/python-pandas.wasm'));
 const NATIVE = opt('--native', join(stepsDir(), '..', 'native-venv', 'bin', 'python'));
 const RUNNER = join(stepsDir(), '..', 'venv', 'bin', 'python');
-const GROUPS = opt('--groups', 'pandas,elementwise,reductions,matmul').split(',');
+const GROUPS = opt('--groups', 'pandas,elementwise,reductions,matmul,linalg').split(',');
 const ONE_THREAD = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
 function run(argv, env = {}) {
@@ -35,7 +35,7 @@ for (const need of [MODULE, NATIVE, RUNNER]) {
 const rows = [];
 for (const group of GROUPS) {
   const native = run([NATIVE, join(ROOT, 'bench/speed_kernels.py'), group]);
-  const native1 = group === 'matmul' ? run([NATIVE, join(ROOT, 'bench/speed_kernels.py'), group], ONE_THREAD) : undefined;
+  const native1 = group === 'matmul' || group === 'linalg' ? run([NATIVE, join(ROOT, 'bench/speed_kernels.py'), group], ONE_THREAD) : undefined;
   const wasm = run([RUNNER, join(ROOT, 'tools/wasi-run.py'), '--dir', `${join(ROOT, 'bench')}::/bench`, MODULE, '/bench/speed_kernels.py', group]);
   for (const k of Object.keys(wasm)) rows.push({ kernel: k, wasm: wasm[k], native: native[k], native1: native1?.[k] });
 }

@@ -1,7 +1,7 @@
 """The speed bench's kernels (issue 9): pandas work, NumPy elementwise and reductions, matmul.
 
     python bench/speed_kernels.py GROUP [--repeat N]
-GROUP: pandas | elementwise | reductions | matmul | all. Prints one JSON object {kernel: seconds},
+GROUP: pandas | elementwise | reductions | matmul | linalg | all. Prints one JSON object {kernel: seconds},
 each the best of several repetitions, measured in process after the imports (start-up excluded).
 The same file runs natively and inside the module, so both sides do exactly the same work.
 """
@@ -89,7 +89,26 @@ def matmul_kernels(np, rng):
     return out
 
 
-GROUPS = {"pandas": pandas_kernels, "elementwise": elementwise_kernels, "reductions": reduction_kernels, "matmul": matmul_kernels}
+def linalg_kernels(np, rng):
+    """BLAS beyond float64 matmul, and LAPACK (NumPy's lapack_lite on wasm, OpenBLAS natively)."""
+    a = rng.random((500, 500)) + 500 * np.eye(500)
+    sym = a @ a.T
+    a32 = rng.random((500, 500), dtype=np.float32)
+    v = rng.random(1_000_000)
+    m = rng.random((1000, 1000))
+    return {
+        "matmul float32 500": lambda: a32 @ a32,
+        "matvec 1000": lambda: m @ v[:1000],
+        "dot 1e6": lambda: v @ v,
+        "solve 500": lambda: np.linalg.solve(a, v[:500]),
+        "inv 300": lambda: np.linalg.inv(a[:300, :300]),
+        "cholesky 500": lambda: np.linalg.cholesky(sym),
+        "eigh 200": lambda: np.linalg.eigh(sym[:200, :200]),
+        "svd 200": lambda: np.linalg.svd(a[:200, :200]),
+    }
+
+
+GROUPS = {"pandas": pandas_kernels, "elementwise": elementwise_kernels, "reductions": reduction_kernels, "matmul": matmul_kernels, "linalg": linalg_kernels}
 
 
 def main(argv):
