@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import {
+  buildLibraryPrefix,
   buildPythonFact,
   cachedStep,
   cacheRoot,
@@ -26,9 +27,9 @@ import {
   castAuditKey,
   applyPatches,
   patchesKey,
+  readLibraryRecipes,
 } from '@wasi-pystack/core';
 import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planHostPython } from './cpython';
-import { buildLibraryPrefix, readLibraryRecipes } from '@wasi-pystack/core';
 
 export { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planBuildPython, planHostPython } from './cpython';
 

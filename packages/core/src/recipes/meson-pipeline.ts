@@ -165,8 +165,8 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
     });
     const linked = linkUpstream(work, upstream);
     const libPrefix = libraries ? join(work, LIBRARIES_IN_WORK) : undefined;
-    if (libraries && libPrefix) symlinkSync(libraries.outDir, libPrefix);
-    const libraryArchives = libraries && libPrefix ? libraries.archives.map((a) => join(libPrefix, a)) : [];
+    if (libPrefix) symlinkSync(libraries!.outDir, libPrefix);
+    const libraryArchives = libPrefix ? libraries!.archives.map((a) => join(libPrefix, a)) : [];
     const upstreamSitePackages = Object.values(linked).map((m) => join(m.dir, 'site-packages'));
     const { crossFile, env, venv } = await timed(`${what}: build tools and cross file`, async () =>
       prepareMesonCross({
