@@ -13,6 +13,8 @@
         Each line then also has "instantiate_ms" and "process_ms".
 
 Compiled modules are cached in <cache>/wasmtime (WASI_PYSTACK_CACHE), keyed by the module's sha256.
+The cache keeps the most recently used entries within WASI_PYSTACK_WASMTIME_CACHE_MB (default 2048):
+every build of a module is a new key, so without a bound it grew by 25-90 MB per build.
 
 Like CPython's own WASI driver (which runs wasmtime with max-wasm-stack=8 MiB), the guest gets a
 large *native* stack for its wasm frames: CPython on WASI allows 5000 levels of C recursion before
@@ -33,6 +35,7 @@ from wasmtime import _ffi
 
 MAX_WASM_STACK = 16 << 20
 THREAD_STACK = 64 << 20
+DEFAULT_CACHE_MB = 2048
 
 
 def cache_dir():
@@ -48,7 +51,9 @@ def load_module(engine, path):
     cached = os.path.join(cache_dir(), digest + ".cwasm")
     if os.path.exists(cached):
         try:
-            return wasmtime.Module.deserialize_file(engine, cached)
+            module = wasmtime.Module.deserialize_file(engine, cached)
+            os.utime(cached)  # most recently used: the last to be evicted
+            return module
         except Exception:
             os.remove(cached)
     module = wasmtime.Module.from_file(engine, path)
@@ -57,7 +62,34 @@ def load_module(engine, path):
     with open(tmp, "wb") as f:
         f.write(module.serialize())
     os.replace(tmp, cached)
+    prune_cache(os.path.dirname(cached), keep=cached)
     return module
+
+
+def prune_cache(folder, keep, budget_mb=None):
+    """Removes the least recently used compiled modules until the folder fits the budget."""
+    budget = (budget_mb if budget_mb is not None else
+              int(os.environ.get("WASI_PYSTACK_WASMTIME_CACHE_MB", DEFAULT_CACHE_MB))) << 20
+    entries = []
+    for name in os.listdir(folder):
+        if name.endswith(".cwasm"):
+            full = os.path.join(folder, name)
+            try:
+                st = os.stat(full)
+            except FileNotFoundError:  # another run pruned it
+                continue
+            entries.append((st.st_mtime, st.st_size, full))
+    total = sum(size for _, size, _ in entries)
+    for _, size, full in sorted(entries):
+        if total <= budget:
+            break
+        if full == keep:
+            continue
+        try:
+            os.remove(full)
+        except FileNotFoundError:
+            pass
+        total -= size
 
 
 def make_engine():
