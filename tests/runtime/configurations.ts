@@ -7,11 +7,13 @@ export interface Configuration {
   name: 'default' | 'pandas3';
   /** Folder of python-numpy.wasm and python-pandas.wasm, relative to the repository. */
   modules: string;
+  /** dist/numpy-wasi of this configuration (its static libraries), relative to the repository. */
+  numpyDist: string;
   numpy: string;
   pandas: string;
 }
 
 export const CONFIGURATIONS: Configuration[] = [
-  { name: 'default', modules: 'dist/modules', numpy: '2.4.0', pandas: '2.3.3' },
-  { name: 'pandas3', modules: 'dist/modules/pandas3', numpy: '2.5.5', pandas: '3.1.1' },
+  { name: 'default', modules: 'dist/modules', numpyDist: 'dist/numpy-wasi', numpy: '2.4.0', pandas: '2.3.3' },
+  { name: 'pandas3', modules: 'dist/modules/pandas3', numpyDist: 'dist/pandas3/numpy-wasi', numpy: '2.5.5', pandas: '3.1.1' },
 ];

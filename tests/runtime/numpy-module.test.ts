@@ -17,6 +17,14 @@ describe(`${config.modules}/python-numpy.wasm as a file`, () => {
   it('imports only wasi_snapshot_preview1', () => {
     expect([...new Set(wasmImports(MODULE).map((i) => i.module))]).toEqual(['wasi_snapshot_preview1']);
   });
+
+  it("links lapack_lite's LAPACK to BLIS through CBLAS, not to lapack_lite's private f2c BLAS", () => {
+    // lapack_lite's objects are shared by numpy.linalg._umath_linalg and numpy.linalg.lapack_lite.
+    const archives = ['_umath_linalg', 'lapack_lite'].map((m) => readFileSync(join(ROOT, config.numpyDist, 'lib', `libnumpy.linalg.${m}.a`)).toString('latin1'));
+    const routines = ['cblas_dgemm', 'cblas_dtrsm', 'cblas_zherk', 'cblas_sgemv'];
+    expect({ privateBlas: archives.some((a) => a.includes('f2c_blas.c')), notCalled: routines.filter((r) => !archives.some((a) => a.includes(r))) })
+      .toEqual({ privateBlas: false, notCalled: [] });
+  });
 });
 
 describe.each(RUNTIMES)(`NumPy ${config.numpy} (${config.name}) under $name`, (runtime) => {
