@@ -43,4 +43,10 @@ describe('generateGlue', () => {
     expect(glue).toContain('const char *const wasi_pystack_preimport[] = {NULL};');
     expect(() => generateGlue({ modules: [], bundleFile: 'b', importerFile: 'i', preimport: ['os; import x'] })).toThrow("preimport 'os; import x' is not a dotted module name");
   });
+
+  it("starts the interpreter at the bundle's optimization level (0 unless given)", () => {
+    expect(glue).toContain('const int wasi_pystack_optimization_level = 0;');
+    expect(generateGlue({ modules: [], bundleFile: 'b', importerFile: 'i', optimizationLevel: 2 })).toContain('const int wasi_pystack_optimization_level = 2;');
+    expect(() => generateGlue({ modules: [], bundleFile: 'b', importerFile: 'i', optimizationLevel: 3 })).toThrow('optimization level 3 is not 0, 1 or 2');
+  });
 });

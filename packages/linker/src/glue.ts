@@ -16,6 +16,8 @@ export interface GlueInput {
   warmup?: { module: string; function: string };
   /** A snapshot's str hash secret (1..2^32-1); 0 when the module is not snapshotted. */
   hashSeed?: number;
+  /** The interpreter's optimization level (sys.flags.optimize): the level the bundle was compiled at. */
+  optimizationLevel?: number;
 }
 
 const MODULE_NAME = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/;
@@ -32,6 +34,8 @@ export function generateGlue(input: GlueInput): string {
     seen.add(m.name);
   }
   for (const name of input.preimport ?? []) if (!MODULE_NAME.test(name)) throw new Error(`preimport '${name}' is not a dotted module name`);
+  const optimizationLevel = input.optimizationLevel ?? 0;
+  if (![0, 1, 2].includes(optimizationLevel)) throw new Error(`optimization level ${optimizationLevel} is not 0, 1 or 2`);
   const modules: BuiltinModule[] = [...input.modules, { name: '_wasi_bundle', initSymbol: 'PyInit__wasi_bundle' }];
   return [
     GENERATED_MARKER,
@@ -59,6 +63,7 @@ export function generateGlue(input: GlueInput): string {
     `const char wasi_pystack_warmup_function[] = ${cString(input.warmup?.function ?? '')};`,
     `const char *const wasi_pystack_preimport[] = {${[...(input.preimport ?? []).map(cString), 'NULL'].join(', ')}};`,
     `const unsigned long wasi_pystack_hash_seed = ${input.hashSeed ?? 0}UL;`,
+    `const int wasi_pystack_optimization_level = ${optimizationLevel};`,
     '',
   ].join('\n');
 }

@@ -97,6 +97,7 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
     entry: options.kind === 'reactor' ? bundleInfo.entry : undefined,
     preimport,
     warmup: snapshot ? bundleInfo.warmup : undefined,
+    optimizationLevel: bundleInfo.optimize ?? 0,
     hashSeed: snapshot ? snapshotHashSeed([bundleInfo.sha256 ?? readFileSync(bundleFile), JSON.stringify(manifests.map((m) => [m.name, m.version, m.modules])), JSON.stringify([preimport, bundleInfo.warmup ?? null])]) : 0,
   });
   const includes = manifests.flatMap((m) => m.includeDirs).map((d) => `-I${d}`);

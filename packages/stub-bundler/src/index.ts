@@ -17,9 +17,9 @@ import {
   type SourceEntry,
   type SourceLock,
 } from '@wasi-pystack/core';
-import { readProject, type PythonProject } from './project';
+import { isOptimizationLevel, readProject, type OptimizationLevel, type PythonProject } from './project';
 
-export { readProject, type PythonProject } from './project';
+export { readProject, type OptimizationLevel, type PythonProject } from './project';
 
 export const PYTHON_DIR = join(__dirname, 'python');
 /** Honest stand-ins for what WASI cannot do at all; each file says why. Bundled only when asked for. */
@@ -44,6 +44,12 @@ export interface BundleOptions {
   stubs?: string[];
   /** Where bundle.bin, bundle_importer.py and bundle.json go. */
   outDir: string;
+  /**
+   * Python's optimization level for the bundled bytecode and for the interpreter that runs it
+   * (0 by default; 2 is `python -OO`: no asserts, no docstrings, a smaller bundle). Overrides the
+   * project's [tool.wasi-pystack] optimize.
+   */
+  optimize?: OptimizationLevel;
 }
 
 /** What the linker needs to know about a bundle. */
@@ -56,6 +62,8 @@ export interface BundleInfo {
   /** The project's [tool.wasi-pystack] warmup. */
   warmup?: { module: string; function: string };
   project?: string;
+  /** The optimization level the bundle was compiled at, when not 0: the linker starts the interpreter at it. */
+  optimize?: OptimizationLevel;
   files: number;
   bytes: number;
   /** sha256 of bundle.bin (the linker derives a snapshot's hash secret from it). */
@@ -66,6 +74,8 @@ interface BundlePlan {
   output: string;
   listing: string;
   compress: boolean;
+  /** compile()'s optimize for every Python file. */
+  optimize: OptimizationLevel;
   /** Top-level modules left out on purpose, with the reason an import of one reports. */
   left_out: Record<string, string>;
   roots: { path: string; exclude?: string[]; keep_source?: boolean; origin: string }[];
@@ -113,7 +123,16 @@ export function planBundle(options: BundleOptions, project: PythonProject | unde
     roots.push({ path: project.sourceDir, exclude: ['tests/**', 'test/**'], keep_source: true, origin: `project ${project.name}` });
   }
   const wheels = wheelEntries.map((dep) => ({ path: wheelPaths.get(dep.name)!, origin: `${dep.name} ${dep.version}` }));
-  return { output: join(options.outDir, BUNDLE_FILE), listing: join(options.outDir, 'bundle-files.json'), compress: true, left_out: leftOut, roots, wheels };
+  return { output: join(options.outDir, BUNDLE_FILE), listing: join(options.outDir, 'bundle-files.json'), compress: true, optimize: optimizationLevel(options, project), left_out: leftOut, roots, wheels };
+}
+
+/** Pure: the level a bundle is compiled at: the option, else the project's, else 0. */
+export function optimizationLevel(options: Pick<BundleOptions, 'optimize'>, project?: Pick<PythonProject, 'optimize'>): OptimizationLevel {
+  const level = options.optimize ?? project?.optimize ?? 0;
+  if (!isOptimizationLevel(level)) {
+    throw new WasiPystackError(`optimize is ${JSON.stringify(level)}, not 0, 1 or 2`, 'give optimize: 2 to drop asserts and docstrings (python -OO), 1 to drop asserts only, or 0');
+  }
+  return level;
 }
 
 /**
@@ -174,6 +193,7 @@ export async function bundle(options: BundleOptions): Promise<BundleInfo> {
     preimport: project?.preimport,
     warmup: project?.warmup,
     project: project?.name,
+    ...(plan.optimize ? { optimize: plan.optimize } : {}),
     files: Object.keys(listing).length,
     bytes: statSync(plan.output).size,
     sha256: createHash('sha256').update(readFileSync(plan.output)).digest('hex'),

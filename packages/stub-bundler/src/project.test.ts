@@ -75,4 +75,10 @@ describe('readProject', () => {
     expect(() => readProject(project(valid + 'preimport = "json"\n'), lock)).toThrowError('[tool.wasi-pystack] preimport must be a list of module names');
     expect(() => readProject(project(valid + 'warmup = "demo"\n'), lock)).toThrowError('[tool.wasi-pystack] warmup is not "module:function"');
   });
+
+  it('reads optimize (python -O / -OO) and names a level that is not 0, 1 or 2', () => {
+    expect(readProject(project(valid), lock).optimize).toBeUndefined();
+    expect(readProject(project(valid + 'optimize = 2\n'), lock).optimize).toBe(2);
+    expect(() => readProject(project(valid + 'optimize = "OO"\n'), lock)).toThrowError('[tool.wasi-pystack] optimize is "OO", not 0, 1 or 2\nFix: write optimize = 2');
+  });
 });

@@ -22,6 +22,8 @@ export interface PythonProject {
   keepStdlib: string[];
   /** [tool.wasi-pystack] exclude-stdlib: further top-level stdlib modules to leave out. */
   excludeStdlib: string[];
+  /** [tool.wasi-pystack] optimize: Python's optimization level for the module (see OptimizationLevel). */
+  optimize?: OptimizationLevel;
   /** Pinned pure-Python dependencies, resolved against the lock file. */
   dependencies: SourceEntry[];
   /**
@@ -29,6 +31,17 @@ export interface PythonProject {
    * step (numpy-wasi, pandas-wasi) compiles them; the bundle takes them from that step's output.
    */
   builtDependencies: SourceEntry[];
+}
+
+/**
+ * Python's optimization level, as `python -O` / `-OO`: 0 keeps asserts and docstrings, 1 drops asserts,
+ * 2 drops asserts and docstrings. The bundle is compiled at it and the interpreter runs at it: NumPy
+ * and pandas accept docstring-less code only when sys.flags.optimize says so.
+ */
+export type OptimizationLevel = 0 | 1 | 2;
+
+export function isOptimizationLevel(v: unknown): v is OptimizationLevel {
+  return v === 0 || v === 1 || v === 2;
 }
 
 const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9.+!-]+)$/;
@@ -73,6 +86,10 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
     }
     return v;
   };
+  const optimize = tool.optimize;
+  if (optimize !== undefined && !isOptimizationLevel(optimize)) {
+    fail(file, `[tool.wasi-pystack] optimize is ${JSON.stringify(optimize)}, not 0, 1 or 2`, 'write optimize = 2 under [tool.wasi-pystack] to drop asserts and docstrings (python -OO), 1 to drop asserts only, or leave it out');
+  }
   const keepStdlib = moduleList('keep-stdlib');
   const excludeStdlib = moduleList('exclude-stdlib');
   const deps = doc.project?.dependencies ?? [];
@@ -91,5 +108,5 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
     }
     (entry.file.endsWith('.whl') ? dependencies : builtDependencies).push(entry);
   }
-  return { dir, name, entry, sourceDir, preimport, warmup, keepStdlib, excludeStdlib, dependencies, builtDependencies };
+  return { dir, name, entry, sourceDir, preimport, warmup, keepStdlib, excludeStdlib, ...(optimize ? { optimize } : {}), dependencies, builtDependencies };
 }

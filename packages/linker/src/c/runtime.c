@@ -61,6 +61,7 @@ PyStatus wasi_pystack_initialize(PyConfig *config) {
   config->module_search_paths_set = 1;
   config->pathconfig_warnings = 0;
   config->_init_main = 0;
+  config->optimization_level = wasi_pystack_optimization_level;
   PyStatus status = Py_InitializeFromConfig(config);
   if (PyStatus_Exception(status)) return status;
   if (install_bundle_importer() < 0) {

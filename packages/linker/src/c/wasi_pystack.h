@@ -17,6 +17,9 @@ extern const char wasi_pystack_warmup_function[];
 extern const char *const wasi_pystack_preimport[];
 /* The str hash secret of a snapshot (derived from the module's content; never 0). */
 extern const unsigned long wasi_pystack_hash_seed;
+/* sys.flags.optimize: the level the bundle was compiled at (2: no docstrings, which NumPy and pandas
+ * accept only when sys.flags.optimize is 2). -O on a command's argv and PYTHONOPTIMIZE add to it. */
+extern const int wasi_pystack_optimization_level;
 
 PyObject *PyInit__wasi_bundle(void);
 PyStatus wasi_pystack_initialize(PyConfig *config);

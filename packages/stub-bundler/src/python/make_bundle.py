@@ -4,12 +4,13 @@ Run with the *build* Python of the same version as the target, so the marshalled
     python3.13 make_bundle.py plan.json
 
 The plan:
-    {"output": "bundle.bin", "listing": "bundle-files.json", "compress": true,
+    {"output": "bundle.bin", "listing": "bundle-files.json", "compress": true, "optimize": 0,
      "roots": [{"path": "/x/lib/python3.13", "exclude": ["test", ...], "keep_source": false,
                 "origin": "stdlib"}],
      "wheels": [{"path": "/x/six-1.17.0-py2.py3-none-any.whl", "origin": "six"}],
      "left_out": {"tkinter": "GUI toolkit: no Tk on WASI", ...}}
-Python files are compiled to code objects whose file names are /bundle/<path>; other files are
+Python files are compiled (at "optimize", as compile() takes it: 2 drops asserts and docstrings) to
+code objects whose file names are /bundle/<path>; other files are
 stored as they are (package data). Two origins providing one path is an error.
 """
 
@@ -32,8 +33,9 @@ class BundleError(Exception):
 
 
 class Writer:
-    def __init__(self, compress):
+    def __init__(self, compress, optimize=0):
         self.compress = compress
+        self.optimize = optimize
         self.entries = {}  # path -> (data, origin)
         self.errors = []
 
@@ -47,7 +49,7 @@ class Writer:
     def add_python(self, path, source_bytes, origin, keep_source):
         stem = path[:-3]
         try:
-            code = compile(source_bytes, f"{ROOT}/{path}", "exec", dont_inherit=True, optimize=0)
+            code = compile(source_bytes, f"{ROOT}/{path}", "exec", dont_inherit=True, optimize=self.optimize)
         except SyntaxError as e:
             self.errors.append(f"{origin}: {path}:{e.lineno}: {e.msg}")
             return
@@ -130,7 +132,7 @@ def add_wheel(writer, wheel):
 def main(plan_path):
     with open(plan_path) as f:
         plan = json.load(f)
-    writer = Writer(plan.get("compress", True))
+    writer = Writer(plan.get("compress", True), plan.get("optimize", 0))
     for root in plan.get("roots", []):
         add_root(writer, root)
     for wheel in plan.get("wheels", []):

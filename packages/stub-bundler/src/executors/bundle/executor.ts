@@ -12,6 +12,7 @@ export function normalizeOptions(options: BundleExecutorOptions, workspaceRoot: 
     wheels: options.wheels ?? [],
     stubs: options.stubs ?? [],
     outDir: join(workspaceRoot, options.outputPath),
+    ...(options.optimize !== undefined ? { optimize: options.optimize } : {}),
   };
 }
 

@@ -4,4 +4,5 @@ export interface BundleExecutorOptions {
   wheels?: string[];
   stubs?: string[];
   outputPath: string;
+  optimize?: 0 | 1 | 2;
 }
