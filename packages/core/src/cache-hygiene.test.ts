@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,5 +39,18 @@ describe('cache hygiene', () => {
       `steps/numpy/old: built from sources no lock pins (${'b'.repeat(12)})`,
     ]);
     expect(cacheUsage(root).byFolder.sources).toBe(10);
+  });
+
+  it('keeps content-keyed results (wasm-opt) that were used lately, whatever sha256 their key names', () => {
+    const root = mkdtempSync(join(tmpdir(), 'hygiene-'));
+    const day = 86_400_000;
+    const now = Date.parse('2026-11-27T00:00:00Z');
+    entry(root, 'wasm-opt', 'recent', { module: sha('c'), flags: ['-O2'] });
+    entry(root, 'wasm-opt', 'stale', { module: sha('d'), flags: ['-O2'] });
+    const at = (name: string, t: number) => utimesSync(join(root, 'steps', 'wasm-opt', name, '.step-complete.json'), t / 1000, t / 1000);
+    at('recent', now - 2 * day);
+    at('stale', now - 30 * day);
+    const pruned = planPrune(root, [lock], { now }).map((c) => `${c.path.slice(root.length + 1)}: ${c.reason}`).sort();
+    expect(pruned).toEqual(['steps/wasm-opt/stale.log: log of a pruned entry', 'steps/wasm-opt/stale: a wasm-opt result not used for 14 days']);
   });
 });

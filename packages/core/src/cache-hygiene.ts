@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceLock } from './lock';
 import { sourcesDir, stepsDir } from './paths';
@@ -28,12 +28,23 @@ export interface PruneCandidate {
 const SHA256 = /\b[0-9a-f]{64}\b/g;
 
 /**
+ * Steps keyed by the content of a build output rather than by sources (wasm-opt: the sha256 of the
+ * linked module). No lock pins such a key, so these entries are judged by when they were last used
+ * (their marker's time, renewed on every cache hit) instead.
+ */
+export const CONTENT_KEYED_STEPS = ['wasm-opt'];
+export const DEFAULT_MAX_UNUSED_DAYS = 14;
+
+/**
  * What pruning would remove, given the locks still in use: step entries whose key names a source
  * sha256 that none of the locks pins (with their logs), leftovers of builds whose process is gone
  * (work and temporary folders, stale locks), and downloaded sources no lock names. Entries whose key
- * names no source sha256 are kept. Pure apart from reading the cache.
+ * names no source sha256 are kept. Entries of content-keyed steps are pruned when unused for
+ * maxUnusedDays. Pure apart from reading the cache.
  */
-export function planPrune(root: string, locks: SourceLock[]): PruneCandidate[] {
+export function planPrune(root: string, locks: SourceLock[], options: { now?: number; maxUnusedDays?: number } = {}): PruneCandidate[] {
+  const maxUnusedDays = options.maxUnusedDays ?? DEFAULT_MAX_UNUSED_DAYS;
+  const unusedSince = (options.now ?? Date.now()) - maxUnusedDays * 86_400_000;
   const pinned = new Set(locks.flatMap((l) => Object.values(l.sources).map((s) => s.sha256)));
   const files = new Set(locks.flatMap((l) => Object.values(l.sources).map((s) => s.file)));
   const out: PruneCandidate[] = [];
@@ -53,6 +64,13 @@ export function planPrune(root: string, locks: SourceLock[]): PruneCandidate[] {
         if (!existsSync(marker)) {
           add(path, 'unfinished entry');
           prunedEntries.add(entry);
+          continue;
+        }
+        if (CONTENT_KEYED_STEPS.includes(step)) {
+          if (statSync(marker).mtimeMs < unusedSince) {
+            add(path, `a ${step} result not used for ${maxUnusedDays} days`);
+            prunedEntries.add(entry);
+          }
           continue;
         }
         const unpinned = [...new Set(readFileSync(marker, 'utf8').match(SHA256) ?? [])].filter((sha) => !pinned.has(sha));

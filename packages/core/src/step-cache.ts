@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { log } from './log';
@@ -74,6 +74,16 @@ export async function withStepLock<T>(outDir: string, work: () => Promise<T>, po
   }
 }
 
+/** The marker's time is when the entry was last used (cache pruning reads it); best effort. */
+function markUsed(outDir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(join(outDir, DONE_MARKER), now, now);
+  } catch {
+    // a read-only or shared cache: the entry is still valid
+  }
+}
+
 export async function cachedStep(
   spec: StepSpec,
   build: (outDir: string, workDir: string, logFile: string) => Promise<void>,
@@ -83,6 +93,7 @@ export async function cachedStep(
   const finished = () => existsSync(join(outDir, DONE_MARKER));
   if (finished()) {
     log(`${spec.step}: reusing ${outDir}`);
+    markUsed(outDir);
     return { outDir, cached: true, logFile };
   }
   return withStepLock(outDir, async () => {
