@@ -1,26 +1,42 @@
-// Experiment (issue 9): pandas' C/Cython code at other optimization levels than meson's release -O3,
-// linked into python-pandas.wasm with the default CPython and NumPy, to weigh size against speed.
-//   node -r @swc-node/register experiments/optimization-levels/run.ts [-Os] [-O2] ...
-// Needs the default outputs in dist/ (npx nx run pandas-wasi:bundle). Each level builds one extra
-// pandas (about 8 minutes; cached in the step cache under its own key) into dist/experiments/.
-// Then: node bench/speed.mjs --module dist/experiments/optimization-levels/python-pandas<level>.wasm
+// Experiment (issue 9): pandas' or NumPy's C/Cython code at other optimization levels than meson's
+// release -O3 (or with other flags, e.g. -flto=thin), linked into python-pandas.wasm with the default
+// other parts, to weigh size against speed.
+//   node -r @swc-node/register experiments/optimization-levels/run.ts [pandas:]-Os [numpy:-Os] [-O2] ...
+// Needs the default outputs in dist/ (npx nx run pandas-wasi:bundle). Each variant builds one extra
+// package (pandas about 7 minutes, NumPy about 5; cached in the step cache under its own key) into
+// dist/experiments/optimization-levels/.
+// Then: node bench/speed-rounds.mjs --module dist/modules/python-pandas.wasm --module <variant>.wasm
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { buildMesonPackage } from '@wasi-pystack/core';
 import { link } from '@wasi-pystack/linker';
+import { numpyRecipe } from '@wasi-pystack/numpy-wasi';
 import { buildPandasWasi } from '@wasi-pystack/pandas-wasi';
 
 const ROOT = resolve(__dirname, '..', '..');
 const OUT = join(ROOT, 'dist', 'experiments', 'optimization-levels');
+const dist = (name: string) => join(ROOT, 'dist', name);
 
 async function main() {
-  const levels = process.argv.slice(2).length ? process.argv.slice(2) : ['-Os'];
-  for (const level of levels) {
-    const pandas = join(OUT, `pandas-wasi${level}`);
-    // Appended after meson's -O3 in every compile of pandas: clang takes the last -O.
-    await buildPandasWasi({ workspaceRoot: ROOT, pythonWasi: join(ROOT, 'dist', 'python-wasi'), numpyWasi: join(ROOT, 'dist', 'numpy-wasi'), outDir: pandas, experiment: { compileArgs: [level] } });
-    const output = join(OUT, `python-pandas${level}.wasm`);
-    await link({ workspaceRoot: ROOT, inputs: [join(ROOT, 'dist', 'python-wasi'), join(ROOT, 'dist', 'numpy-wasi'), pandas], bundle: join(ROOT, 'dist', 'bundles', 'python-pandas'), kind: 'command', output });
-    console.log(`pandas ${level}: ${output} ${(statSync(output).size / 1e6).toFixed(1)} MB (default -O3: ${(statSync(join(ROOT, 'dist', 'modules', 'python-pandas.wasm')).size / 1e6).toFixed(1)} MB)`);
+  const variants = process.argv.slice(2).length ? process.argv.slice(2) : ['-Os'];
+  for (const variant of variants) {
+    const [pkg, flag] = variant.includes(':') ? variant.split(':', 2) : ['pandas', variant];
+    // Appended after meson's -O3 in every compile of the package: clang takes the last -O.
+    const experiment = { compileArgs: [flag] };
+    let numpy = dist('numpy-wasi');
+    let pandas = dist('pandas-wasi');
+    if (pkg === 'numpy') {
+      numpy = join(OUT, `numpy-wasi${flag}`);
+      await buildMesonPackage(numpyRecipe(undefined, ROOT), { workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), outDir: numpy, experiment });
+    } else if (pkg === 'pandas') {
+      pandas = join(OUT, `pandas-wasi${flag}`);
+      await buildPandasWasi({ workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), numpyWasi: numpy, outDir: pandas, experiment });
+    } else {
+      throw new Error(`unknown package '${pkg}' in '${variant}': use pandas:<flag> or numpy:<flag>`);
+    }
+    const output = join(OUT, `python-pandas${pkg === 'pandas' ? '' : `-${pkg}`}${flag}.wasm`);
+    await link({ workspaceRoot: ROOT, inputs: [dist('python-wasi'), numpy, pandas], bundle: join(dist('bundles'), 'python-pandas'), kind: 'command', output });
+    console.log(`${pkg} ${flag}: ${output} ${(statSync(output).size / 1e6).toFixed(1)} MB (default -O3: ${(statSync(join(dist('modules'), 'python-pandas.wasm')).size / 1e6).toFixed(1)} MB)`);
   }
 }
 
