@@ -8,9 +8,8 @@
 // Then: node bench/speed-rounds.mjs --module dist/modules/python-pandas.wasm --module <variant>.wasm
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildMesonPackage } from '@wasi-pystack/core';
 import { link } from '@wasi-pystack/linker';
-import { numpyRecipe } from '@wasi-pystack/numpy-wasi';
+import { buildNumpyWasi } from '@wasi-pystack/numpy-wasi';
 import { buildPandasWasi } from '@wasi-pystack/pandas-wasi';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -27,7 +26,7 @@ async function main() {
     let pandas = dist('pandas-wasi');
     if (pkg === 'numpy') {
       numpy = join(OUT, `numpy-wasi${flag}`);
-      await buildMesonPackage(numpyRecipe(undefined, ROOT), { workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), outDir: numpy, experiment });
+      await buildNumpyWasi({ workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), outDir: numpy, experiment });
     } else if (pkg === 'pandas') {
       pandas = join(OUT, `pandas-wasi${flag}`);
       await buildPandasWasi({ workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), numpyWasi: numpy, outDir: pandas, experiment });

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
 const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
-const VENV_PYTHON = join(cache, 'venv', 'bin', 'python');
+/** The runners' Python (wasmtime from PyPI), set up by tools/setup.mjs. */
+export const VENV_PYTHON = join(cache, 'venv', 'bin', 'python');
 
 export interface RunResult {
   code: number | null;

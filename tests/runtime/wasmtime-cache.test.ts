@@ -1,12 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT } from './runtimes';
-
-const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
-const VENV_PYTHON = join(cache, 'venv', 'bin', 'python');
+import { ROOT, VENV_PYTHON } from './runtimes';
 
 describe('wasi-run.py compiled-module cache', () => {
   const dirs: string[] = [];

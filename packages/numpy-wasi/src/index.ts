@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildMesonPackage, findMesonRecipe, readLock, type LoadedMesonRecipe } from '@wasi-pystack/core';
+import { buildMesonPackage, findMesonRecipe, readLock, type LoadedMesonRecipe, type MesonPackageOptions } from '@wasi-pystack/core';
 
 /** NumPy's recipes: one JSON file per supported version line (see recipes/*.json and core's MesonPackageRecipe). */
 export const RECIPES_DIR = join(__dirname, '..', 'recipes');
@@ -19,6 +19,8 @@ export interface NumpyWasiOptions {
   jobs?: number;
   /** A recipe name from recipes/ ("numpy-2.5") or the path of a recipe file. Default: DEFAULT_RECIPE. */
   recipe?: string;
+  /** Only for experiments (experiments/optimization-levels): extra arguments for every compile. */
+  experiment?: MesonPackageOptions['experiment'];
 }
 
 export function numpyRecipe(nameOrPath = DEFAULT_RECIPE, workspaceRoot?: string): LoadedMesonRecipe {
@@ -28,5 +30,5 @@ export function numpyRecipe(nameOrPath = DEFAULT_RECIPE, workspaceRoot?: string)
 /** Builds NumPy's extension modules as static archives and its Python package; see README.md. */
 export async function buildNumpyWasi(options: NumpyWasiOptions): Promise<{ outDir: string; version: string }> {
   const recipe = numpyRecipe(options.recipe, options.workspaceRoot);
-  return buildMesonPackage(recipe, { workspaceRoot: options.workspaceRoot, pythonWasi: options.pythonWasi, outDir: options.outDir, jobs: options.jobs });
+  return buildMesonPackage(recipe, { workspaceRoot: options.workspaceRoot, pythonWasi: options.pythonWasi, outDir: options.outDir, jobs: options.jobs, experiment: options.experiment });
 }

@@ -109,16 +109,17 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     const renames = plan.renames.get(m.name);
     const borrowed = plan.borrowed.get(m.name);
     const objects = renames || borrowed ? await recompileWithRenames(kept, renames ?? [], input.buildDir, input.ninja, join(input.buildDir, 'wasi-pystack-renames'), input.logFile, borrowed) : kept.objects;
+    // What the archived objects define, read once (nm) for both checks below.
+    const defines = new Set(objects.flatMap((o) => [...definedSymbols(input.nm, o, input.buildDir)]));
     if (renames) {
-      const still = renames.filter((sym) => objects.some((o) => definedSymbols(input.nm, o, input.buildDir).has(sym)));
+      const still = renames.filter((sym) => defines.has(sym));
       if (still.length) throw new WasiPystackError(`${m.name} still defines ${still.length} symbol(s) it was recompiled to rename`, 'find what defines them under their old name after the rename header (see packages/core/src/cross/collisions.ts)', still.slice(0, 10));
       say(`${m.name}: renamed its own copies of ${renames.length} symbols also defined elsewhere`);
     }
     if (borrowed) say(`${m.name}: calls ${Object.keys(borrowed).length} renamed symbols of the module that keeps their shared objects`);
     const rel = `lib/lib${mangle(m.name)}.a`;
     archive(rel, objects);
-    const defined = objects.some((o) => definedSymbols(input.nm, o, input.buildDir).has(m.initSymbol));
-    if (!defined) throw new WasiPystackError(`extension ${m.name} does not define ${m.initSymbol}`, 'its generated source was rebuilt after patching, or the module uses another init name');
+    if (!defines.has(m.initSymbol)) throw new WasiPystackError(`extension ${m.name} does not define ${m.initSymbol}`, 'its generated source was rebuilt after patching, or the module uses another init name');
     libraries.push(rel);
   }
   for (const l of libs) {

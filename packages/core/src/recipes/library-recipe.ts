@@ -74,7 +74,7 @@ const check = object({
 });
 
 export function parseLibraryRecipes(text: string, file: string): LibraryRecipes {
-  return parseChecked<LibraryRecipes>(text, file, check, 'correct the keys named above (see LibraryRecipe in @wasi-pystack/python-wasi)');
+  return parseChecked<LibraryRecipes>(text, file, check, 'correct the keys named above (see LibraryRecipe in @wasi-pystack/core)');
 }
 
 export function readLibraryRecipes(file: string): LibraryRecipes {
