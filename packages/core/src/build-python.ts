@@ -36,7 +36,7 @@ export function planBuildPython(ctx: BuildPythonContext): Command[] {
 export async function ensureBuildPython(lock: SourceLock, jobs: number): Promise<string> {
   const cpython = getSource(lock, 'cpython');
   const step = await cachedStep({ step: 'build-python', key: { v: BUILD_PYTHON_RECIPE_VERSION, sources: [`cpython@${cpython.sha256}`] } }, async (out, work, logFile) => {
-    const src = extractTarball(await fetchSource(cpython), join(work, 'src'));
+    const src = extractTarball(await fetchSource(cpython), join(work, 'src'), { logFile });
     const buildDir = join(work, 'build');
     mkdirSync(buildDir, { recursive: true });
     // Installed into the temporary folder the cache renames: CPython finds its prefix from the

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from './run';
+import { BUILD_TOOLS } from './toolchain';
 
 /**
  * Patches are files (`NNNN-what.patch`, unified diffs against the unpacked source), applied in
@@ -19,6 +20,6 @@ export function patchesKey(dir: string): string[] {
 
 export async function applyPatches(src: string, dir: string, logFile: string): Promise<void> {
   for (const patch of listPatches(dir)) {
-    await runCommand({ argv: ['patch', '-p1', '--forward', '--batch', '-i', patch], cwd: src }, { logFile });
+    await runCommand({ argv: [BUILD_TOOLS.patch, '-p1', '--forward', '--batch', '-i', patch], cwd: src }, { logFile });
   }
 }

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WasiPystackError } from './errors';
+import { queryCommand } from './run';
 
 /**
  * Registry base addresses come from this machine's own client configuration, never from the lock file:
@@ -37,7 +37,7 @@ function pipIndex(): string | undefined {
     ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'],
   ]) {
     try {
-      const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      const out = queryCommand({ argv: [python, ...args], cwd: process.cwd() }).trim();
       if (out) return out;
     } catch {
       /* try the next way */

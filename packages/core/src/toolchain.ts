@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -7,6 +6,7 @@ import { fetchSource } from './fetch';
 import { getSource, type SourceLock } from './lock';
 import { log } from './log';
 import { toolchainsDir } from './paths';
+import { queryCommand } from './run';
 
 export const TARGET_TRIPLE = 'wasm32-wasip1';
 /** The triple autoconf scripts understand as the host. */
@@ -35,9 +35,20 @@ export interface Toolchain {
   wasmLd: string;
   objdump: string;
   sysroot: string;
+  /** Build-machine programs the steps run (BUILD_TOOLS): ninja, make, tar, patch. */
+  ninja: string;
+  make: string;
+  tar: string;
+  patch: string;
   /** Changes whenever the toolchain's identity changes; part of every step's cache key. */
   fingerprint: string;
 }
+
+/**
+ * Build-machine programs every step may run, found on PATH (npm run setup installs them). Not part
+ * of the fingerprint: they drive builds, the compilers above decide what is built.
+ */
+export const BUILD_TOOLS = { ninja: 'ninja', make: 'make', tar: 'tar', patch: 'patch' } as const;
 
 /** Debian packages that provide the embedded toolchain's host programs. */
 export const EMBEDDED_APT_PACKAGES = ['clang-19', 'lld-19', 'llvm-19'];
@@ -59,6 +70,7 @@ function toolchainFromBin(kind: Toolchain['kind'], binDir: string, sysroot: stri
     kind, binDir, sysroot, fingerprint,
     cc: p('cc'), cxx: p('c++'), ar: p('ar'), ranlib: p('ranlib'), nm: p('nm'),
     strip: p('strip'), wasmLd: p('wasm-ld'), objdump: p('objdump'),
+    ...BUILD_TOOLS,
   };
 }
 
@@ -79,7 +91,7 @@ function wasiSdkToolchain(sdk: string, cacheDir: string): Toolchain {
   if (missing.length) {
     throw new WasiPystackError(`WASI_SDK_PATH=${sdk} is not a wasi-sdk installation`, 'point WASI_SDK_PATH at an unpacked wasi-sdk (with bin/clang and share/wasi-sysroot), or unset it to use the embedded toolchain', missing.map((m) => `missing: ${m}`));
   }
-  const version = execFileSync(clang, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const version = queryCommand({ argv: [clang, '--version'], cwd: sdk }).split('\n')[0];
   const fingerprint = createHash('sha256').update(`wasi-sdk\0${sdk}\0${version}\0${TARGET_CODEGEN_FLAGS.join(' ')}`).digest('hex').slice(0, 16);
   const binDir = join(cacheDir, `wasi-sdk-${fingerprint}`, 'bin');
   const target = [`--target=${TARGET_TRIPLE}`, `--sysroot=${sysroot}`, ...TARGET_CODEGEN_FLAGS];
@@ -103,7 +115,7 @@ async function embeddedToolchain(lock: SourceLock, cacheDir: string): Promise<To
     throw new WasiPystackError('the embedded WASI toolchain needs clang, lld and llvm 19 from Debian', `run 'npm run setup' (it runs apt-get install ${EMBEDDED_APT_PACKAGES.join(' ')}) or set WASI_SDK_PATH`, missing.map((m) => `missing: ${m}`));
   }
   const entries = EMBEDDED_SYSROOT_SOURCES.map((n) => getSource(lock, n));
-  const clangVersion = execFileSync(join(EMBEDDED_LLVM_BIN, 'clang'), ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const clangVersion = queryCommand({ argv: [join(EMBEDDED_LLVM_BIN, 'clang'), '--version'], cwd: cacheDir }).split('\n')[0];
   const fingerprint = createHash('sha256').update(JSON.stringify([clangVersion, entries.map((e) => e.sha256), ...(TARGET_CODEGEN_FLAGS.length ? [TARGET_CODEGEN_FLAGS] : [])])).digest('hex').slice(0, 16);
   const root = join(cacheDir, `embedded-${fingerprint}`);
   const sysroot = join(root, 'debs', 'usr');
@@ -116,14 +128,14 @@ async function embeddedToolchain(lock: SourceLock, cacheDir: string): Promise<To
     try {
       for (const entry of entries) {
         const deb = await fetchSource(entry);
-        execFileSync('dpkg-deb', ['-x', deb, join(tmp, 'debs')]);
+        queryCommand({ argv: ['dpkg-deb', '-x', deb, join(tmp, 'debs')], cwd: tmp }, { logFile: `${root}.log` });
       }
       // clang asks its resource dir for lib/<triple>/libclang_rt.builtins.a; Debian ships it elsewhere.
       const resourceDir = join(tmp, 'resource-dir');
       const builtins = join(tmp, 'debs/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a');
       mkdirSync(join(resourceDir, 'lib', 'wasm32-unknown-wasip1'), { recursive: true });
       copyFileSync(builtins, join(resourceDir, 'lib', 'wasm32-unknown-wasip1', 'libclang_rt.builtins.a'));
-      const hostResourceDir = execFileSync(join(EMBEDDED_LLVM_BIN, 'clang'), ['-print-resource-dir'], { encoding: 'utf8' }).trim();
+      const hostResourceDir = queryCommand({ argv: [join(EMBEDDED_LLVM_BIN, 'clang'), '-print-resource-dir'], cwd: tmp }, { logFile: `${root}.log` }).trim();
       symlinkSync(join(hostResourceDir, 'include'), join(resourceDir, 'include'));
       rmSync(root, { recursive: true, force: true });
       renameSync(tmp, root);

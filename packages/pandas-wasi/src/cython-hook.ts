@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { WasiPystackError, runCommand, timed, type MesonBuildContext } from '@wasi-pystack/core';
+import { WasiPystackError, queryCommand, runCommand, timed, type MesonBuildContext } from '@wasi-pystack/core';
 import { patchCythonFile, uniqueInitSymbol } from '@wasi-pystack/cython-patcher';
 
 /** Cython's generated sources in a meson build dir (<target>.p/<path>.pyx.c|cpp) with their module names. */
-export function generatedCythonSources(ninja: string, buildDir: string): { file: string; module: string }[] {
-  const targets = execFileSync(ninja, ['-t', 'targets', 'all'], { cwd: buildDir, encoding: 'utf8', maxBuffer: 1 << 28 });
+export function generatedCythonSources(ninja: string, buildDir: string, logFile?: string): { file: string; module: string }[] {
+  const targets = queryCommand({ argv: [ninja, '-t', 'targets', 'all'], cwd: buildDir }, { logFile });
   return targets
     .split('\n')
     .map((l) => l.split(':')[0])
@@ -18,14 +17,15 @@ export function generatedCythonSources(ninja: string, buildDir: string): { file:
  * cython-patcher gives every generated module a unique init symbol, then the pipeline compiles.
  */
 export async function cythonizeAndPatch(ctx: MesonBuildContext) {
-  const generated = generatedCythonSources('ninja', ctx.build);
+  const ninja = ctx.toolchain.ninja;
+  const generated = generatedCythonSources(ninja, ctx.build, ctx.logFile);
   const targets = generated.map((g) => g.file);
   await timed(`Cython on ${generated.length} ${ctx.recipe.package} modules`, async () => {
     // Cython's depfiles reveal inputs (.pxd, generated .pxi) only after a first run; run until ninja
     // has nothing left to regenerate, so no later build step re-runs Cython over patched files.
     for (let round = 0; round < 4; round++) {
-      await runCommand({ argv: ['ninja', `-j${ctx.jobs}`, ...targets], cwd: ctx.build, env: ctx.env }, { logFile: ctx.logFile });
-      const pending = execFileSync('ninja', ['-n', ...targets], { cwd: ctx.build, env: { ...process.env, ...ctx.env }, encoding: 'utf8' });
+      await runCommand({ argv: [ninja, `-j${ctx.jobs}`, ...targets], cwd: ctx.build, env: ctx.env }, { logFile: ctx.logFile });
+      const pending = queryCommand({ argv: [ninja, '-n', ...targets], cwd: ctx.build, env: ctx.env }, { logFile: ctx.logFile });
       if (!/Compiling Cython/.test(pending)) return;
     }
     throw new WasiPystackError(`Cython keeps regenerating ${ctx.recipe.package} sources`, `see ${ctx.logFile}`);

@@ -74,9 +74,9 @@ export function planHostPython(ctx: HostPythonContext): Command[] {
       env,
     },
     // Output grouped per target, so the function-cast audit reads each compiler's diagnostics whole.
-    { argv: ['make', `-j${ctx.jobs}`, '--output-sync=target', 'all'], cwd: ctx.buildDir, env },
+    { argv: [ctx.toolchain.make, `-j${ctx.jobs}`, '--output-sync=target', 'all'], cwd: ctx.buildDir, env },
     // Headers, libpython and its config folder; the stdlib is copied without compiling it.
-    { argv: ['make', 'inclinstall', 'libainstall', `DESTDIR=${ctx.destDir}`], cwd: ctx.buildDir, env },
+    { argv: [ctx.toolchain.make, 'inclinstall', 'libainstall', `DESTDIR=${ctx.destDir}`], cwd: ctx.buildDir, env },
   ];
 }
 

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import {
   buildLibraryPrefix,
   buildPythonFact,
@@ -28,6 +27,9 @@ import {
   applyPatches,
   patchesKey,
   readLibraryRecipes,
+  queryCommand,
+  queryCommandBytes,
+  BUILD_TOOLS,
 } from '@wasi-pystack/core';
 import { HOST_CONFIGURE_CACHE, HOST_LINK_ARGS, SETUP_LOCAL, STDLIB_EXCLUDES, STDLIB_LEFT_OUT_REASONS, planHostPython } from './cpython';
 
@@ -61,9 +63,9 @@ const sourceKey = (lock: SourceLock, names: string[]) => names.map((n) => `${n}@
 
 /** The build machine's triple, from CPython's own config.guess (read straight out of the tarball). */
 function configGuess(cpythonTarball: string): string {
-  const script = execFileSync('tar', ['-xOf', cpythonTarball, '--wildcards', '*/config.guess'], { maxBuffer: 1 << 24 });
+  const script = queryCommandBytes({ argv: [BUILD_TOOLS.tar, '-xOf', cpythonTarball, '--wildcards', '*/config.guess'], cwd: dirname(cpythonTarball) });
   // Run with a clean environment: with CC pointing at the cross compiler it answers x86_64-pc-linux-gnux32.
-  return execFileSync('sh', ['-s'], { input: script, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }).trim();
+  return queryCommand({ argv: ['sh', '-s'], cwd: dirname(cpythonTarball) }, { input: script, cleanEnv: true }).trim();
 }
 
 /** Step 1: the wasm32 C libraries behind zlib, _bz2, _lzma, _decimal and _sqlite3, in one prefix. */

@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WasiPystackError } from '../errors';
-import { runCommand } from '../run';
+import { queryCommand, runCommand } from '../run';
 import type { ExtensionModule } from './extensions';
 import { shellSplit } from './shell-split';
 
@@ -104,8 +103,8 @@ export function planCollisions(units: Unit[]): CollisionPlan {
 }
 
 /** Strong global definitions of an object. Weak ones (C++ inline functions, templates) may repeat. */
-export function definedSymbols(nm: string, object: string, cwd: string): Set<string> {
-  const out = execFileSync(nm, ['--defined-only', '--extern-only', '--format=posix', object], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+export function definedSymbols(nm: string, object: string, cwd: string, logFile?: string): Set<string> {
+  const out = queryCommand({ argv: [nm, '--defined-only', '--extern-only', '--format=posix', object], cwd }, { logFile });
   return new Set(
     out
       .split('\n')
@@ -116,8 +115,8 @@ export function definedSymbols(nm: string, object: string, cwd: string): Set<str
 }
 
 /** The compile command ninja runs for an object. */
-export function compileCommand(ninja: string, buildDir: string, object: string): string[] {
-  const lines = execFileSync(ninja, ['-t', 'commands', object], { cwd: buildDir, encoding: 'utf8' }).trim().split('\n');
+export function compileCommand(ninja: string, buildDir: string, object: string, logFile?: string): string[] {
+  const lines = queryCommand({ argv: [ninja, '-t', 'commands', object], cwd: buildDir }, { logFile }).trim().split('\n');
   return shellSplit(lines[lines.length - 1]);
 }
 
@@ -150,7 +149,7 @@ export async function recompileWithRenames(module: ExtensionModule, symbols: str
   for (const object of module.objects) {
     const renamed = object.replace(/\.o$/, '.renamed.o');
     const next: string[] = [];
-    const argv = compileCommand(ninja, buildDir, object);
+    const argv = compileCommand(ninja, buildDir, object, logFile);
     for (let i = 0; i < argv.length; i++) {
       if (argv[i] === '-o') next.push('-o', renamed, '-include', header), i++;
       else if (argv[i] === '-MQ' || argv[i] === '-MF' || argv[i] === '-MT') i++;

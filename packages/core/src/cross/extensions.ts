@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { basename } from 'node:path';
 import type { BuiltinModule } from '../manifest';
+import { queryCommand } from '../run';
 import { shellSplit } from './shell-split';
 
 /**
@@ -57,11 +57,13 @@ export interface ListExtensionsInput {
   meson: string[];
   ninja: string;
   env?: Record<string, string>;
+  /** Transcript of the queries (meson introspect, ninja -t commands). */
+  logFile?: string;
 }
 
 /** Every installed shared module meson would build, with its objects and libraries. */
 export function listExtensionModules(input: ListExtensionsInput): ExtensionModule[] {
-  const run = (argv: string[]) => execFileSync(argv[0], argv.slice(1), { cwd: input.buildDir, encoding: 'utf8', env: { ...process.env, ...input.env }, maxBuffer: 1 << 28 });
+  const run = (argv: string[]) => queryCommand({ argv, cwd: input.buildDir, env: input.env }, { logFile: input.logFile });
   const targets = JSON.parse(run([...input.meson, 'introspect', '--targets', input.buildDir])) as MesonTarget[];
   const modules: ExtensionModule[] = [];
   for (const t of targets) {

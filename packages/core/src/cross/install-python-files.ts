@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { queryCommand } from '../run';
 
 const BINARY = /\.(so|a|dylib|pyd|dll)$/;
 
@@ -10,9 +10,9 @@ const BINARY = /\.(so|a|dylib|pyd|dll)$/;
  * statically instead, so `meson install` (which expects their shared objects) cannot be used.
  * Returns the number of files copied.
  */
-export function installPythonFiles(buildDir: string, meson: string[], destSitePackages: string, env?: Record<string, string>): number {
+export function installPythonFiles(buildDir: string, meson: string[], destSitePackages: string, env?: Record<string, string>, logFile?: string): number {
   const installed = JSON.parse(
-    execFileSync(meson[0], [...meson.slice(1), 'introspect', '--installed', buildDir], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 }),
+    queryCommand({ argv: [...meson, 'introspect', '--installed', buildDir], cwd: buildDir, env }, { logFile }),
   ) as Record<string, string>;
   let copied = 0;
   for (const [src, dest] of Object.entries(installed)) {

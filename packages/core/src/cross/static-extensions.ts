@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { WasiPystackError } from '../errors';
-import { runCommand } from '../run';
+import { queryCommand, runCommand } from '../run';
 import type { BuiltinModule } from '../manifest';
 import { compileCommand, definedSymbols, planCollisions, recompileWithRenames, type Unit } from './collisions';
 import { listExtensionModules, type ExtensionModule } from './extensions';
@@ -48,8 +47,8 @@ export interface StaticExtensions {
 const mangle = (path: string) => path.replace(/^\.\//, '').replace(/[^\w.-]+/g, '_');
 
 /** Member objects of a static library target (meson makes them thin archives: never copy those). */
-function libraryMembers(ninja: string, buildDir: string, lib: string): string[] {
-  const lines = execFileSync(ninja, ['-t', 'commands', lib], { cwd: buildDir, encoding: 'utf8' }).trim().split('\n');
+function libraryMembers(ninja: string, buildDir: string, lib: string, logFile: string): string[] {
+  const lines = queryCommand({ argv: [ninja, '-t', 'commands', lib], cwd: buildDir }, { logFile }).trim().split('\n');
   const last = lines[lines.length - 1].split('&&').pop()!;
   return shellSplit(last).filter((a) => a.endsWith('.o'));
 }
@@ -77,7 +76,7 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     .filter((m) => input.include(m.name))
     .map((m) => ({ ...m, initSymbol: input.initSymbolFor?.(m) ?? m.initSymbol }));
   const libs = builtArchives(modules.flatMap((m) => m.archives), input.externalArchives ?? []);
-  const libMembers = new Map(libs.map((l) => [l, libraryMembers(input.ninja, input.buildDir, l)]));
+  const libMembers = new Map(libs.map((l) => [l, libraryMembers(input.ninja, input.buildDir, l, input.logFile)]));
   const allObjects = [...new Set([...modules.flatMap((m) => m.objects), ...[...libMembers.values()].flat()])];
   say(`compiling ${allObjects.length} objects for ${modules.length} extension modules`);
   // The helper libraries themselves too: meson's install (headers, pkg-config files) expects them.
@@ -86,14 +85,14 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
   const unit = (name: string, kind: Unit['kind'], objects: string[]): Unit => ({
     name,
     kind,
-    objects: objects.map((path) => ({ path, command: compileCommand(input.ninja, input.buildDir, path) })),
-    symbols: new Map(objects.map((o) => [o, definedSymbols(input.nm, o, input.buildDir)])),
+    objects: objects.map((path) => ({ path, command: compileCommand(input.ninja, input.buildDir, path, input.logFile) })),
+    symbols: new Map(objects.map((o) => [o, definedSymbols(input.nm, o, input.buildDir, input.logFile)])),
   });
   const externalUnits = (input.externalArchives ?? []).map((a): Unit => ({
     name: a,
     kind: 'library',
     objects: [{ path: a, command: [] }],
-    symbols: new Map([[a, definedSymbols(input.nm, a, input.buildDir)]]),
+    symbols: new Map([[a, definedSymbols(input.nm, a, input.buildDir, input.logFile)]]),
   }));
   const units = [...externalUnits, ...libs.map((l) => unit(l, 'library', libMembers.get(l)!)), ...modules.map((m) => unit(m.name, 'module', m.objects))];
   // Keeping duplicates is only for experiments that reproduce other builds (docs/stack-root-cause.md).
@@ -101,7 +100,7 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
 
   const libDir = join(input.outDir, 'lib');
   mkdirSync(libDir, { recursive: true });
-  const archive = (rel: string, objects: string[]) => execFileSync(input.ar, ['rcs', join(input.outDir, rel), ...objects], { cwd: input.buildDir });
+  const archive = (rel: string, objects: string[]) => queryCommand({ argv: [input.ar, 'rcs', join(input.outDir, rel), ...objects], cwd: input.buildDir }, { logFile: input.logFile });
   const libraries: string[] = [];
   for (const m of modules) {
     const dropped = new Set(plan.dropped.get(m.name) ?? []);
@@ -110,7 +109,7 @@ export async function buildStaticExtensions(input: StaticExtensionsInput): Promi
     const borrowed = plan.borrowed.get(m.name);
     const objects = renames || borrowed ? await recompileWithRenames(kept, renames ?? [], input.buildDir, input.ninja, join(input.buildDir, 'wasi-pystack-renames'), input.logFile, borrowed) : kept.objects;
     // What the archived objects define, read once (nm) for both checks below.
-    const defines = new Set(objects.flatMap((o) => [...definedSymbols(input.nm, o, input.buildDir)]));
+    const defines = new Set(objects.flatMap((o) => [...definedSymbols(input.nm, o, input.buildDir, input.logFile)]));
     if (renames) {
       const still = renames.filter((sym) => defines.has(sym));
       if (still.length) throw new WasiPystackError(`${m.name} still defines ${still.length} symbol(s) it was recompiled to rename`, 'find what defines them under their old name after the rename header (see packages/core/src/cross/collisions.ts)', still.slice(0, 10));

@@ -170,7 +170,7 @@ export async function buildLibraryPrefix(options: LibraryPrefixOptions): Promise
   const step = await cachedStep({ step: options.step, key }, async (out, work, logFile) => {
     for (const recipe of recipes.libraries) {
       const entry = getSource(lock, recipe.source);
-      const src = extractTarball(await fetchSource(entry), join(work, recipe.source));
+      const src = extractTarball(await fetchSource(entry), join(work, recipe.source), { tar: toolchain.tar, logFile });
       const ctx = { src, prefix: out, toolchain, build, jobs };
       writeLibraryFiles(recipe, ctx, entry.version);
       await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(planLibrary(recipe, ctx, [recipes.cflags, ...prefixMapFlags({ work, cache: cacheRoot() })].join(' ')), { logFile }));

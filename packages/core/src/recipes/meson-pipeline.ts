@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { WasiPystackError } from '../errors';
@@ -66,7 +65,15 @@ export interface MesonBuildHooks {
 
 /** Moves every `tests` folder below `from` into a parallel tree below `to`. */
 export function moveTestFolders(from: string, to: string): void {
-  const found = execFileSync('find', [from, '-type', 'd', '-name', 'tests', '-prune'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (entry.name === 'tests') found.push(join(dir, entry.name));
+      else walk(join(dir, entry.name));
+    }
+  };
+  walk(from);
   for (const dir of found) {
     const dest = join(to, relative(from, dir));
     mkdirSync(dirname(dest), { recursive: true });
@@ -159,7 +166,7 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
   const what = `${recipe.package} ${source.version}`;
   const step = await cachedStep({ step: `${recipe.package}-wasm32-wasip1`, key }, async (out, work, logFile) => {
     const src = await timed(`${what}: sources`, async () => {
-      const dir = extractTarball(await fetchSource(source), join(work, 'src'));
+      const dir = extractTarball(await fetchSource(source), join(work, 'src'), { tar: toolchain.tar, logFile });
       if (recipe.patchesDir) await applyPatches(dir, recipe.patchesDir, logFile);
       return dir;
     });
@@ -187,7 +194,7 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
     assertOnlyTargetPythonHeaders(join(build, 'build.ninja'), python.dir);
     const hooked = (await hooks.beforeExtensions?.({ recipe, src, build, env, toolchain, jobs, logFile })) || {};
     const helpers = new Set(recipe.extensions.testHelpers);
-    const extensions = { buildDir: build, meson, ninja: 'ninja', ar: toolchain.ar, nm: toolchain.nm, env, logFile, log, jobs, initSymbolFor: hooked.initSymbolFor };
+    const extensions = { buildDir: build, meson, ninja: toolchain.ninja, ar: toolchain.ar, nm: toolchain.nm, env, logFile, log, jobs, initSymbolFor: hooked.initSymbolFor };
     // The recipe's own libraries count too: the module links them, so a symbol both define is renamed in the module.
     const externalArchives = [...python.libraries, ...Object.values(upstream).flatMap((m) => m.libraries), ...libraryArchives];
     const runtime = await timed(`${what}: extension modules`, () =>
@@ -201,7 +208,7 @@ export async function buildMesonPackage(recipe: LoadedMesonRecipe, options: Meso
     // Every function-pointer cast and method-table entry that would trap on wasm fails the step here.
     auditStepFunctionCasts({ logFile, outDir: out, paths: { buildDir: build, sourceRoots: [src, build] }, allowList: recipe.castAllowListFile, what });
     await timed(`${what}: Python files`, async () => {
-      installPythonFiles(build, meson, join(out, 'site-packages'), env);
+      installPythonFiles(build, meson, join(out, 'site-packages'), env, logFile);
       if (recipe.python.testsApart) moveTestFolders(join(out, 'site-packages'), join(out, 'test-helpers', 'site-packages'));
     });
     // The recipe's libraries ship in the output, after the extension archives that use them.
