@@ -1,3 +1,0 @@
-def twice(int x):
-    """Doubles x."""
-    return 2 * x
