@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readStepRecord, stepsDir } from '@wasi-pystack/core';
+import { bundleDir, modulePath, nativeVenvPython, readStepRecord, stepsDir, venvPython } from '@wasi-pystack/core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const VENV_PYTHON = join(stepsDir(), '..', 'venv', 'bin', 'python');
+const VENV_PYTHON = venvPython();
 
 function time(argv, env = process.env) {
   const start = process.hrtime.bigint();
@@ -43,13 +43,13 @@ for (const target of ['python-wasi:build', 'hello:build', 'numpy-wasi:build', 'p
 }
 
 console.log('\n## Module sizes');
-for (const m of ['dist/modules/python.wasm', 'dist/modules/python-numpy.wasm', 'dist/modules/python-pandas.wasm', 'test-projects/hello/dist/hello.wasm', 'dist/bundles/python/bundle.bin']) {
+for (const m of [modulePath('python'), modulePath('python-numpy'), modulePath('python-pandas'), 'test-projects/hello/dist/hello.wasm', `${bundleDir('python')}/bundle.bin`]) {
   const p = join(ROOT, m);
   if (existsSync(p)) console.log(`${m.padEnd(40)} ${(statSync(p).size / 1e6).toFixed(1)} MB`);
 }
 
 console.log('\n## Start-up: -c pass (median of 7, wall time incl. the runner)');
-const python = join(ROOT, 'dist/modules/python.wasm');
+const python = modulePath('python', 'default', ROOT);
 const runs = [
   ['native python3', ['python3', '-c', 'pass']],
   ['wasmtime (wasi-run.py)', [VENV_PYTHON, join(ROOT, 'tools/wasi-run.py'), python, '-c', 'pass']],
@@ -61,7 +61,7 @@ time(runs[1][1]); // compile once into the wasmtime cache
 for (const [name, argv] of runs) console.log(`${name.padEnd(32)} ${fmt(median(Array.from({ length: 7 }, () => time(argv))))}`);
 
 console.log('\n## NumPy and pandas kernels: wasm (wasmtime) against native CPython on this machine');
-const NATIVE = join(stepsDir(), '..', 'native-venv', 'bin', 'python');
+const NATIVE = nativeVenvPython();
 function kernels(which, module) {
   const wasm = join(ROOT, module);
   if (!existsSync(wasm) || !existsSync(NATIVE)) {
@@ -73,7 +73,7 @@ function kernels(which, module) {
   const guest = run([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--dir', `${join(ROOT, 'bench')}::/bench`, wasm, '/bench/kernels.py', which]);
   return [native, guest];
 }
-for (const [which, module] of [['numpy', 'dist/modules/python-numpy.wasm'], ['pandas', 'dist/modules/python-pandas.wasm']]) {
+for (const [which, module] of [['numpy', modulePath('python-numpy')], ['pandas', modulePath('python-pandas')]]) {
   const r = kernels(which, module);
   if (!r) continue;
   const [native, guest] = r;

@@ -4,14 +4,14 @@
 // Usage: npm run bench:snapshot   (builds what is missing through Nx first)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { venvPython } from '@wasi-pystack/core';
 import { wasmInitialMemoryBytes } from '@wasi-pystack/linker';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
-const VENV_PYTHON = join(cache, 'venv', 'bin', 'python');
+const VENV_PYTHON = venvPython();
 const RUNS = Number(process.env.BENCH_RUNS || 21);
 
 const modules = [];

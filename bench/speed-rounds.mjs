@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { modulePath } from '@wasi-pystack/core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -14,7 +15,7 @@ const all = (name) => args.flatMap((a, i) => (a === name ? [args[i + 1]] : []));
 const opt = (name, fallback) => all(name).pop() ?? fallback;
 
 const modules = all('--module').map((m) => resolve(m));
-if (!modules.length) modules.push(join(ROOT, 'dist/modules/python-pandas.wasm'));
+if (!modules.length) modules.push(modulePath('python-pandas', 'default', ROOT));
 const rounds = Number(opt('--rounds', '3'));
 const groups = opt('--groups', 'pandas,elementwise,reductions,matmul,linalg');
 const work = mkdtempSync(join(tmpdir(), 'speed-rounds-'));

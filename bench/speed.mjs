@@ -8,14 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stepsDir } from '@wasi-pystack/core';
+import { modulePath, nativeVenvPython, venvPython } from '@wasi-pystack/core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
-const MODULE = resolve(ROOT, opt('--module', 'dist/modules/python-pandas.wasm'));
-const NATIVE = opt('--native', join(stepsDir(), '..', 'native-venv', 'bin', 'python'));
-const RUNNER = join(stepsDir(), '..', 'venv', 'bin', 'python');
+const MODULE = resolve(ROOT, opt('--module', modulePath('python-pandas')));
+const NATIVE = opt('--native', nativeVenvPython());
+const RUNNER = venvPython();
 const GROUPS = opt('--groups', 'pandas,elementwise,reductions,matmul,linalg').split(',');
 const ONE_THREAD = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prefixMapFlags, stepOutputIdentity } from '@wasi-pystack/core';
+import { modulePath, prefixMapFlags, stepOutputIdentity } from '@wasi-pystack/core';
 // @ts-expect-error: a plain ES module script without declarations
 import { firstWasmDifference } from '../tools/reproducibility-check.mjs';
 
@@ -33,7 +33,7 @@ describe('reproducible builds', () => {
   });
 
   it('name the first differing wasm section of two modules', () => {
-    const module = readFileSync(join(ROOT, 'dist', 'modules', 'python.wasm'));
+    const module = readFileSync(modulePath('python', 'default', ROOT));
     expect(firstWasmDifference(module, Buffer.from(module))).toBeUndefined();
     const changed = Buffer.from(module);
     changed[changed.length - 10] ^= 0xff;

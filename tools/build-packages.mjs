@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds every package under packages/ to JavaScript with declarations (tsc project references),
 // then copies what the code needs at run time beside it: executor schemas and their .d.ts types,
-// the linker's C runtime, the bundler's Python importer, and the default lock file (into core).
+// the linker's C runtime, the bundler's Python importer, core's workspace-facts.data.json, and the default
+// lock file (into core).
 // Incremental: a no-op when nothing changed. Run by tools/setup.mjs, so `npm run build` and
 // `npm test` never use stale JavaScript.
 import { execFileSync } from 'node:child_process';

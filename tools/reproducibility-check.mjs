@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STEP_NAMES, distLayout, stepOutputDir } from '@wasi-pystack/core';
 import { wasmSections } from '@wasi-pystack/linker';
 import { checkRemoteHits } from './remote-cache-check.mjs';
 import { firstTreeDifference, nxRun, prepareClone, startCacheServer, treeDigest } from './two-clones.mjs';
@@ -44,16 +45,17 @@ function firstFileDifference(a, b) {
   return diff?.split(':')[0];
 }
 
-const STEP_OUTPUTS = ['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi'];
+const STEP_OUTPUTS = STEP_NAMES.map((step) => stepOutputDir(step));
+const MODULES = distLayout().modules;
 
 /** Each module and step output of clone a against clone b; prints one line each, returns the differing ones. */
 function compareClones(a, b) {
   const differing = [];
-  const da = join(a.clone, 'dist/modules');
+  const da = join(a.clone, MODULES);
   for (const f of existsSync(da) ? readdirSync(da).filter((n) => n.endsWith('.wasm')).sort() : []) {
-    const diff = firstWasmDifference(readFileSync(join(da, f)), readFileSync(join(b.clone, 'dist/modules', f)));
-    console.log(`${diff ? 'DIFFERS  ' : 'identical'} dist/modules/${f}${diff ? `: ${diff}` : ''}`);
-    if (diff) differing.push(`dist/modules/${f}`);
+    const diff = firstWasmDifference(readFileSync(join(da, f)), readFileSync(join(b.clone, MODULES, f)));
+    console.log(`${diff ? 'DIFFERS  ' : 'identical'} ${MODULES}/${f}${diff ? `: ${diff}` : ''}`);
+    if (diff) differing.push(`${MODULES}/${f}`);
   }
   for (const dir of STEP_OUTPUTS.filter((d) => existsSync(join(a.clone, d)))) {
     const diff = firstFileDifference(join(a.clone, dir), join(b.clone, dir));

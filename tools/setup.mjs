@@ -1,27 +1,26 @@
 #!/usr/bin/env node
 // One-time (and idempotent) set-up of everything the toolchain and its tests need on this machine:
 //   1. npm dependencies (npm ci) when node_modules is missing or older than package-lock.json;
-//   2. Debian packages for the embedded WASI toolchain (clang/lld/llvm 19) and SQLite's
+//   2. Debian packages for the embedded WASI toolchain (clang/lld/llvm) and SQLite's
 //      amalgamation step (tclsh), unless WASI_SDK_PATH is set;
-//   3. a Python venv in the cache with the pinned `wasmtime` package, for the runtime tests;
-//   4. the packages built to JavaScript (tools/build-packages.mjs; incremental), which the executors,
-//      the Nx plugin and the root scripts run.
+//   3. the packages built to JavaScript (tools/build-packages.mjs; incremental), which the executors,
+//      the Nx plugin and the root scripts run;
+//   4. a Python venv in the cache with the pinned `wasmtime` package, for the runtime tests;
+//   5. dist/workspace-facts.json: the cache root, the venv, the dist layout, tool versions, for what
+//      is not JavaScript (tools/wasi-run.py). Written on every run, for this environment.
 // Quiet when everything is already there.
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPackages } from './build-packages.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-export const WASMTIME_PY = 'wasmtime==50.0.1';
-// Build tools the recipes call (make, pkg-config, ninja, tclsh for SQLite's amalgamation) and, unless
-// WASI_SDK_PATH is set, Debian's LLVM 19 for the embedded toolchain.
-const APT_PACKAGES = ['make', 'pkgconf', 'ninja-build', 'tcl', 'xz-utils', 'clang-19', 'lld-19', 'llvm-19'];
-const NEEDED_FILES = ['/usr/bin/make', '/usr/bin/pkg-config', '/usr/bin/ninja', '/usr/bin/tclsh', '/usr/bin/xz', '/usr/lib/llvm-19/bin/clang', '/usr/lib/llvm-19/bin/wasm-ld', '/usr/lib/llvm-19/bin/llvm-ar'];
+// The static workspace facts (the Debian packages, the wasmtime pin), readable before anything is
+// compiled; @wasi-pystack/core (workspace-facts.ts) owns them and computes the rest.
+const FACTS = JSON.parse(readFileSync(join(root, 'packages', 'core', 'src', 'workspace-facts.data.json'), 'utf8'));
 
-const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
 const say = (m) => process.stderr.write(`[setup] ${m}\n`);
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
 
@@ -32,30 +31,33 @@ function npmDependencies() {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
+// Build tools the recipes call (make, pkg-config, ninja, tclsh for SQLite's amalgamation) and, unless
+// WASI_SDK_PATH is set, Debian's LLVM for the embedded toolchain.
 function debianPackages() {
-  const llvm = (f) => f.startsWith('/usr/lib/llvm-19');
-  const missing = NEEDED_FILES.filter((f) => !existsSync(f) && !(process.env.WASI_SDK_PATH && llvm(f)));
+  const packages = FACTS.apt.map((p) => p.package);
+  const missing = FACTS.apt.filter((p) => !existsSync(p.provides) && !(process.env.WASI_SDK_PATH && p.embeddedToolchain)).map((p) => p.provides);
   if (!missing.length) return;
   if (process.getuid && process.getuid() !== 0) {
-    throw new Error(`missing ${missing.join(', ')}; run as root: apt-get install -y ${APT_PACKAGES.join(' ')} (or set WASI_SDK_PATH)`);
+    throw new Error(`missing ${missing.join(', ')}; run as root: apt-get install -y ${packages.join(' ')} (or set WASI_SDK_PATH)`);
   }
-  say(`installing Debian packages: ${APT_PACKAGES.join(' ')}`);
+  say(`installing Debian packages: ${packages.join(' ')}`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...APT_PACKAGES], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
-export const venvPython = join(cache, 'venv', 'bin', 'python');
-
-function pythonVenv() {
-  const stamp = join(cache, 'venv', `.${WASMTIME_PY}`);
+function pythonVenv(core) {
+  const pin = core.WASMTIME_PYTHON_PIN;
+  const stamp = join(core.venvDir(), `.${pin}`);
   if (existsSync(stamp)) return;
-  say(`creating ${join(cache, 'venv')} with ${WASMTIME_PY}`);
-  run('python3', ['-m', 'venv', '--clear', join(cache, 'venv')]);
-  run(venvPython, ['-m', 'pip', 'install', '--quiet', WASMTIME_PY]);
+  say(`creating ${core.venvDir()} with ${pin}`);
+  run('python3', ['-m', 'venv', '--clear', core.venvDir()]);
+  run(core.venvPython(), ['-m', 'pip', 'install', '--quiet', pin]);
   execFileSync('touch', [stamp]);
 }
 
 npmDependencies();
 debianPackages();
-pythonVenv();
 buildPackages();
+const core = createRequire(import.meta.url)(join(root, 'packages', 'core', 'dist', 'index.js'));
+pythonVenv(core);
+core.writeWorkspaceFacts(root);

@@ -12,9 +12,11 @@
         from each other; the compiled module is reused, so this costs one instantiation per input.
         Each line then also has "instantiate_ms" and "process_ms".
 
-Compiled modules are cached in <cache>/wasmtime (WASI_PYSTACK_CACHE), keyed by the module's sha256.
-The cache keeps the most recently used entries within WASI_PYSTACK_WASMTIME_CACHE_MB (default 2048):
-every build of a module is a new key, so without a bound it grew by 25-90 MB per build.
+Compiled modules are cached in <cache>/wasmtime/<wasmtime version>, keyed by the module's sha256.
+The cache keeps the most recently used entries within a bound (default 2048 MiB): every build of a
+module is a new key, so without a bound it grew by 25-90 MB per build. The folder and the bound are
+workspace facts (packages/core/src/workspace-facts.ts), read from dist/workspace-facts.json, which
+`npm run setup` writes for its environment (WASI_PYSTACK_CACHE, WASI_PYSTACK_WASMTIME_CACHE_MB).
 
 Like CPython's own WASI driver (which runs wasmtime with max-wasm-stack=8 MiB), the guest gets a
 large *native* stack for its wasm frames: CPython on WASI allows 5000 levels of C recursion before
@@ -35,14 +37,21 @@ from wasmtime import _ffi
 
 MAX_WASM_STACK = 16 << 20
 THREAD_STACK = 64 << 20
-DEFAULT_CACHE_MB = 2048
+FACTS_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dist", "workspace-facts.json")
+
+
+def workspace_facts():
+    """dist/workspace-facts.json: the cache root and what lives in it, written by `npm run setup`."""
+    try:
+        with open(FACTS_FILE) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        sys.exit(f"wasi-run.py: {FACTS_FILE} is missing: run `npm run setup` first (it writes the workspace facts)")
 
 
 def cache_dir():
-    root = os.environ.get("WASI_PYSTACK_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wasi-pystack")
     from importlib.metadata import version
-    return os.path.join(root, "wasmtime", version("wasmtime"))
+    return os.path.join(workspace_facts()["wasmtimeCache"]["dir"], version("wasmtime"))
 
 
 def load_module(engine, path):
@@ -68,8 +77,7 @@ def load_module(engine, path):
 
 def prune_cache(folder, keep, budget_mb=None):
     """Removes the least recently used compiled modules until the folder fits the budget."""
-    budget = (budget_mb if budget_mb is not None else
-              int(os.environ.get("WASI_PYSTACK_WASMTIME_CACHE_MB", DEFAULT_CACHE_MB))) << 20
+    budget = (budget_mb if budget_mb is not None else workspace_facts()["wasmtimeCache"]["maxMb"]) << 20
     entries = []
     for name in os.listdir(folder):
         if name.endswith(".cwasm"):

@@ -12,15 +12,14 @@
 // - wasm-ld's default stack: 64 KiB, placed after the static data.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readLock, readManifest, resolveToolchain, runCommand } from '@wasi-pystack/core';
+import { readLock, readManifest, resolveToolchain, runCommand, venvPython } from '@wasi-pystack/core';
 import { planLink } from '@wasi-pystack/linker';
 import { buildPandasWasi } from '@wasi-pystack/pandas-wasi';
 
 const ROOT = resolve(__dirname, '..', '..');
 const OUT = join(ROOT, 'dist', 'experiments', 'earlier-configuration');
-const PYTHON = join(process.env.WASI_PYSTACK_CACHE || join(homedir(), '.cache', 'wasi-pystack'), 'venv', 'bin', 'python');
+const PYTHON = venvPython();
 const PROBE = 'import pandas, numpy; df = pandas.DataFrame({"a": [1, 2, 3]}); print("ok", pandas.__version__, int(df.a.sum()))';
 const EARLIER_COMPILE_ARGS = ['-D__EMSCRIPTEN__=1', '-DCYTHON_PEP489_MULTI_PHASE_INIT=0', '-DNDEBUG'];
 // wasm-ld 19 (this toolchain's) has no --allow-multiple-definition and rejects the duplicates outright

@@ -5,13 +5,13 @@
 // Needs: npx nx run pandas-wasi:bundle (the outputs in dist/).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { venvPython } from '@wasi-pystack/core';
 import { link } from '@wasi-pystack/linker';
 
 const ROOT = resolve(__dirname, '..', '..');
 const OUT = join(ROOT, 'dist', 'experiments', 'stack');
-const PYTHON = join(process.env.WASI_PYSTACK_CACHE || join(homedir(), '.cache', 'wasi-pystack'), 'venv', 'bin', 'python');
+const PYTHON = venvPython();
 const SCRIPT = 'import pandas, numpy; df = pandas.DataFrame({"a": [1, 2, 3]}); print("ok", pandas.__version__, int(df.a.sum()))';
 
 const LAYOUTS: { size: number; first: boolean }[] = [

@@ -1,10 +1,12 @@
+import { distLayout, stepOutputDir, type ConfigurationName } from '@wasi-pystack/core';
+
 /**
  * The configurations this repository builds from the same packages, and where their modules are.
  * Runtime tests run for each, against native fixtures of the same NumPy and pandas versions
  * (tests/fixtures/make_fixtures.py <configuration>).
  */
 export interface Configuration {
-  name: 'default' | 'pandas3';
+  name: ConfigurationName;
   /** Folder of python-numpy.wasm and python-pandas.wasm, relative to the repository. */
   modules: string;
   /** dist/numpy-wasi of this configuration (its static libraries), relative to the repository. */
@@ -14,6 +16,6 @@ export interface Configuration {
 }
 
 export const CONFIGURATIONS: Configuration[] = [
-  { name: 'default', modules: 'dist/modules', numpyDist: 'dist/numpy-wasi', numpy: '2.4.0', pandas: '2.3.3' },
-  { name: 'pandas3', modules: 'dist/modules/pandas3', numpyDist: 'dist/pandas3/numpy-wasi', numpy: '2.5.5', pandas: '3.1.1' },
+  { name: 'default', modules: distLayout('default').modules, numpyDist: stepOutputDir('numpy-wasi', 'default'), numpy: '2.4.0', pandas: '2.3.3' },
+  { name: 'pandas3', modules: distLayout('pandas3').modules, numpyDist: stepOutputDir('numpy-wasi', 'pandas3'), numpy: '2.5.5', pandas: '3.1.1' },
 ];

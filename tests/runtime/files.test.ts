@@ -5,9 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { modulePath } from '@wasi-pystack/core';
 import { ROOT, RUNTIMES, requireModule } from './runtimes';
 
-const MODULE = requireModule('dist/modules/python-pandas.wasm');
+const MODULE = requireModule(modulePath('python-pandas'));
 const CASES = join(ROOT, 'tests', 'runtime', 'cases');
 
 describe.each(RUNTIMES)('files under $name', (runtime) => {

@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { modulePath } from '@wasi-pystack/core';
 import { wasmExports, wasmImports } from '@wasi-pystack/linker';
 import { RUNTIMES, requireModule } from './runtimes';
 
-const PYTHON = requireModule('dist/modules/python.wasm');
+const PYTHON = requireModule(modulePath('python'));
 
 describe('python.wasm as a file', () => {
   it('imports only wasi_snapshot_preview1', () => {

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { venvPython } from '@wasi-pystack/core';
 
 export const ROOT = resolve(__dirname, '..', '..');
-const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
 /** The runners' Python (wasmtime from PyPI), set up by tools/setup.mjs. */
-export const VENV_PYTHON = join(cache, 'venv', 'bin', 'python');
+export const VENV_PYTHON = venvPython();
 
 export interface RunResult {
   code: number | null;

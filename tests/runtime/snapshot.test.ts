@@ -3,8 +3,9 @@
 // directories, random seeds, clock) must come from that instance, never from the build.
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stepOutputDir } from '@wasi-pystack/core';
 import { bundle } from '@wasi-pystack/stub-bundler';
 import { link, wasmExports } from '@wasi-pystack/linker';
 import { expectNativeReports, REPORT_INPUTS } from './pandas-report-fixtures';
@@ -71,7 +72,7 @@ describe('a project whose import fails at build time', () => {
     mkdirSync(join(project, 'src', 'broken'), { recursive: true });
     writeFileSync(join(project, 'pyproject.toml'), '[project]\nname = "broken"\n\n[tool.wasi-pystack]\nentry = "broken:main"\n');
     writeFileSync(join(project, 'src', 'broken', '__init__.py'), 'import not_bundled_anywhere\n\ndef main():\n    return 0\n');
-    const python = resolve(ROOT, 'dist', 'python-wasi');
+    const python = stepOutputDir('python-wasi', 'default', ROOT);
     await bundle({ workspaceRoot: ROOT, inputs: [python], project, outDir: join(project, 'bundle') });
     const output = join(project, 'broken.wasm');
     await expect(link({ workspaceRoot: ROOT, inputs: [python], bundle: join(project, 'bundle'), kind: 'reactor', output, optimize: false })).rejects.toThrowError(

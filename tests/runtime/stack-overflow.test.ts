@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bundleDir, modulePath, stepOutputDir } from '@wasi-pystack/core';
 import { link } from '@wasi-pystack/linker';
 import { ROOT, RUNTIMES, requireModule } from './runtimes';
 
@@ -11,7 +12,7 @@ import { ROOT, RUNTIMES, requireModule } from './runtimes';
 const DEEP = 'x = []\nfor _ in range(3000):\n    x = [x]\ntry:\n    print(len(repr(x)))\nexcept RecursionError:\n    print("RecursionError")';
 
 describe('stack overflow in a module linked the way this toolchain links', () => {
-  requireModule('dist/bundles/python/bundle.bin');
+  requireModule(`${bundleDir('python')}/bundle.bin`);
   const dir = mkdtempSync(join(tmpdir(), 'stack-'));
   const tiny = join(dir, 'python-64k-stack-first.wasm');
 
@@ -19,8 +20,8 @@ describe('stack overflow in a module linked the way this toolchain links', () =>
     // The same objects with only 64 KiB of stack, still placed first: too small for a 3000-deep repr.
     await link({
       workspaceRoot: ROOT,
-      inputs: [join(ROOT, 'dist', 'python-wasi')],
-      bundle: join(ROOT, 'dist', 'bundles', 'python'),
+      inputs: [stepOutputDir('python-wasi', 'default', ROOT)],
+      bundle: bundleDir('python', 'default', ROOT),
       kind: 'command',
       output: tiny,
       stack: { size: 64 * 1024, first: true },
@@ -38,7 +39,7 @@ describe('stack overflow in a module linked the way this toolchain links', () =>
     });
 
     it(`completes the same repr with the real 16 MiB stack (${runtime.name})`, () => {
-      const r = runtime.run(requireModule('dist/modules/python.wasm'), ['-c', DEEP]);
+      const r = runtime.run(requireModule(modulePath('python')), ['-c', DEEP]);
       expect(r.stdout.trim()).toBe('6002');
       expect(r.code).toBe(0);
     });

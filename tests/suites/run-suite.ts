@@ -4,11 +4,11 @@
 // run again without it. Reports: docs/test-suites/<suite>.json and .md (committed).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stepOutputDir, venvPython, type ConfigurationName } from '@wasi-pystack/core';
 
 const ROOT = resolve(__dirname, '..', '..');
-const cache = process.env.WASI_PYSTACK_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasi-pystack');
 
 export interface Suite {
   module: string;
@@ -23,10 +23,14 @@ export interface Suite {
   pytestArgs?: string[];
 }
 
+/** The site folders of a suite: the packages' step outputs of a configuration. */
+const numpySite = (c: ConfigurationName) => [`${stepOutputDir('numpy-wasi', c)}/site-packages`, `${stepOutputDir('numpy-wasi', c)}/test-helpers/site-packages`];
+const pandasSite = (c: ConfigurationName) => [`${stepOutputDir('numpy-wasi', c)}/site-packages`, `${stepOutputDir('pandas-wasi', c)}/site-packages`];
+
 export const SUITES: Record<string, Suite> = {
   numpy: {
     module: 'test-projects/test-suites/dist/numpy-tests.wasm',
-    site: ['dist/numpy-wasi/site-packages', 'dist/numpy-wasi/test-helpers/site-packages'],
+    site: numpySite('default'),
     // Every test folder of the package (native NumPy 2.4.0 collects 50,150 tests from these).
     dirs: [
       'numpy/_core/tests', 'numpy/lib/tests', 'numpy/ma/tests', 'numpy/random/tests', 'numpy/polynomial/tests', 'numpy/linalg/tests',
@@ -38,7 +42,7 @@ export const SUITES: Record<string, Suite> = {
   },
   pandas: {
     module: 'test-projects/test-suites/dist/pandas-tests.wasm',
-    site: ['dist/numpy-wasi/site-packages', 'dist/pandas-wasi/site-packages'],
+    site: pandasSite('default'),
     // Every folder under pandas/tests, one shard each; io (many small optional-dependency folders) and
     // the top-level test files are one shard per child. Listed from the site at run time.
     dirs: [],
@@ -58,7 +62,7 @@ for (const name of ['numpy', 'pandas']) {
   SUITES[`${name}-pandas3`] = {
     ...suite,
     module: suite.module.replace('/dist/', '/dist/pandas3/'),
-    site: suite.site.map((s) => s.replace(/^dist\//, 'dist/pandas3/')),
+    site: (name === 'numpy' ? numpySite : pandasSite)('pandas3'),
     skips: [...suite.skips, `test-projects/test-suites/skips/${name}-pandas3.txt`],
   };
 }
@@ -83,7 +87,7 @@ export function runDir(suite: Suite, site: string, out: string, dir: string): Re
   const crashed: Result[] = [];
   for (let attempt = 0; attempt < 30; attempt++) {
     const argv = [
-      join(cache, 'venv', 'bin', 'python'), join(ROOT, 'tools', 'wasi-run.py'),
+      venvPython(), join(ROOT, 'tools', 'wasi-run.py'),
       ...guestFolders().flatMap(([host, guest]) => ['--dir', `${host}::${guest}`]),
       '--dir', `${site}::/site`, '--dir', `${out}::/out`, '--dir', `${join(ROOT, suite.skips[0], '..')}::/suite`,
       '--env', 'HYPOTHESIS_NO_PLUGINS=1',

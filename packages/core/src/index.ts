@@ -4,6 +4,7 @@ export * from './lock';
 export * from './log';
 export * from './manifest';
 export * from './paths';
+export * from './workspace-facts';
 export * from './registries';
 export * from './run';
 export * from './step-cache';

@@ -7,6 +7,7 @@ import { getSource, type SourceLock } from './lock';
 import { log } from './log';
 import { toolchainsDir } from './paths';
 import { queryCommand } from './run';
+import { APT_PACKAGES, LLVM_BIN, LLVM_VERSION } from './workspace-facts';
 
 export const TARGET_TRIPLE = 'wasm32-wasip1';
 /** The triple autoconf scripts understand as the host. */
@@ -51,8 +52,8 @@ export interface Toolchain {
 export const BUILD_TOOLS = { ninja: 'ninja', make: 'make', tar: 'tar', patch: 'patch' } as const;
 
 /** Debian packages that provide the embedded toolchain's host programs. */
-export const EMBEDDED_APT_PACKAGES = ['clang-19', 'lld-19', 'llvm-19'];
-export const EMBEDDED_LLVM_BIN = '/usr/lib/llvm-19/bin';
+export const EMBEDDED_APT_PACKAGES = APT_PACKAGES.filter((p) => p.embeddedToolchain).map((p) => p.package);
+export const EMBEDDED_LLVM_BIN = LLVM_BIN;
 /** Lock entries unpacked into the embedded sysroot. */
 export const EMBEDDED_SYSROOT_SOURCES = ['wasi-libc', 'libclang-rt-wasm32', 'libcxx-wasm32', 'libcxxabi-wasm32'];
 
@@ -112,7 +113,7 @@ export function missingHostPrograms(): string[] {
 async function embeddedToolchain(lock: SourceLock, cacheDir: string): Promise<Toolchain> {
   const missing = missingHostPrograms();
   if (missing.length) {
-    throw new WasiPystackError('the embedded WASI toolchain needs clang, lld and llvm 19 from Debian', `run 'npm run setup' (it runs apt-get install ${EMBEDDED_APT_PACKAGES.join(' ')}) or set WASI_SDK_PATH`, missing.map((m) => `missing: ${m}`));
+    throw new WasiPystackError(`the embedded WASI toolchain needs clang, lld and llvm ${LLVM_VERSION} from Debian`, `run 'npm run setup' (it runs apt-get install ${EMBEDDED_APT_PACKAGES.join(' ')}) or set WASI_SDK_PATH`, missing.map((m) => `missing: ${m}`));
   }
   const entries = EMBEDDED_SYSROOT_SOURCES.map((n) => getSource(lock, n));
   const clangVersion = queryCommand({ argv: [join(EMBEDDED_LLVM_BIN, 'clang'), '--version'], cwd: cacheDir }).split('\n')[0];
@@ -132,7 +133,7 @@ async function embeddedToolchain(lock: SourceLock, cacheDir: string): Promise<To
       }
       // clang asks its resource dir for lib/<triple>/libclang_rt.builtins.a; Debian ships it elsewhere.
       const resourceDir = join(tmp, 'resource-dir');
-      const builtins = join(tmp, 'debs/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a');
+      const builtins = join(tmp, `debs/usr/lib/llvm-${LLVM_VERSION}/lib/clang/${LLVM_VERSION}/lib/wasi/libclang_rt.builtins-wasm32.a`);
       mkdirSync(join(resourceDir, 'lib', 'wasm32-unknown-wasip1'), { recursive: true });
       copyFileSync(builtins, join(resourceDir, 'lib', 'wasm32-unknown-wasip1', 'libclang_rt.builtins.a'));
       const hostResourceDir = queryCommand({ argv: [join(EMBEDDED_LLVM_BIN, 'clang'), '-print-resource-dir'], cwd: tmp }, { logFile: `${root}.log` }).trim();
