@@ -20,13 +20,14 @@ describe('the Nx graph', () => {
     expect(second.out).toMatch(/existing outputs match the cache|read the output from the cache/);
   });
 
-  it('wires python-wasi:build through bundle to compile', () => {
+  it('wires python-wasi:build through bundle to compile, all inferred from its step file (no project.json)', () => {
     const r = nx('show', 'project', 'python-wasi', '--json');
     const project = JSON.parse(r.out.slice(r.out.indexOf('{')));
     expect(project.targets.build.dependsOn).toEqual(['bundle']);
     expect(project.targets.bundle.dependsOn).toEqual(['compile']);
     expect(project.targets.compile.cache).toBe(true);
-    expect(project.targets.compile.inputs).toEqual(['pythonWasiStep']);
+    expect(project.targets.compile.inputs).toEqual(['stepSources', '{projectRoot}/**/*', '!{projectRoot}/dist/**/*', '!{projectRoot}/node_modules/**/*', { dependentTasksOutputFiles: '**/*', transitive: true }]);
+    for (const step of ['python-wasi', 'numpy-wasi', 'pandas-wasi']) expect(existsSync(join(ROOT, 'packages', step, 'project.json'))).toBe(false);
   });
 
   it('infers the test projects from pyproject.toml (nx-plugin) and shows the whole chain in the graph', () => {

@@ -15,7 +15,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readLock, readManifest, resolveToolchain, runCommand, venvPython } from '@wasi-pystack/core';
 import { planLink } from '@wasi-pystack/linker';
-import { buildPandasWasi } from '@wasi-pystack/pandas-wasi';
+import { buildPandasWasi, pandasRecipe } from '@wasi-pystack/pandas-wasi';
+import { recipeOverlay } from '../recipe-overlay';
 
 const ROOT = resolve(__dirname, '..', '..');
 const OUT = join(ROOT, 'dist', 'experiments', 'earlier-configuration');
@@ -77,7 +78,8 @@ async function main() {
     pythonWasi: join(ROOT, 'dist', 'python-wasi'),
     numpyWasi: join(ROOT, 'dist', 'numpy-wasi'),
     outDir: earlierPandas,
-    experiment: { compileArgs: EARLIER_COMPILE_ARGS, keepDuplicateSymbols: true },
+    // The earlier build as a recipe overlay: its compile flags, and NumPy's symbols left duplicated.
+    recipe: recipeOverlay(pandasRecipe().file, { compileArgs: EARLIER_COMPILE_ARGS, keepDuplicateSymbols: true }, OUT, '-earlier'),
   });
   console.log('| variant | pandas compile | link order (duplicates allowed) | stack | `import pandas` |');
   console.log('|---|---|---|---|---|');

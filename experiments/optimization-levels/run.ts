@@ -9,8 +9,9 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { link } from '@wasi-pystack/linker';
-import { buildNumpyWasi } from '@wasi-pystack/numpy-wasi';
-import { buildPandasWasi } from '@wasi-pystack/pandas-wasi';
+import { buildNumpyWasi, numpyRecipe } from '@wasi-pystack/numpy-wasi';
+import { buildPandasWasi, pandasRecipe } from '@wasi-pystack/pandas-wasi';
+import { recipeOverlay } from '../recipe-overlay';
 
 const ROOT = resolve(__dirname, '..', '..');
 const OUT = join(ROOT, 'dist', 'experiments', 'optimization-levels');
@@ -21,15 +22,15 @@ async function main() {
   for (const variant of variants) {
     const [pkg, flag] = variant.includes(':') ? variant.split(':', 2) : ['pandas', variant];
     // Appended after meson's -O3 in every compile of the package: clang takes the last -O.
-    const experiment = { compileArgs: [flag] };
+    const overlay = { compileArgs: [flag] };
     let numpy = dist('numpy-wasi');
     let pandas = dist('pandas-wasi');
     if (pkg === 'numpy') {
       numpy = join(OUT, `numpy-wasi${flag}`);
-      await buildNumpyWasi({ workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), outDir: numpy, experiment });
+      await buildNumpyWasi({ workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), outDir: numpy, recipe: recipeOverlay(numpyRecipe().file, overlay, OUT, flag) });
     } else if (pkg === 'pandas') {
       pandas = join(OUT, `pandas-wasi${flag}`);
-      await buildPandasWasi({ workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), numpyWasi: numpy, outDir: pandas, experiment });
+      await buildPandasWasi({ workspaceRoot: ROOT, pythonWasi: dist('python-wasi'), numpyWasi: numpy, outDir: pandas, recipe: recipeOverlay(pandasRecipe().file, overlay, OUT, flag) });
     } else {
       throw new Error(`unknown package '${pkg}' in '${variant}': use pandas:<flag> or numpy:<flag>`);
     }

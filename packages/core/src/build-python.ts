@@ -4,17 +4,16 @@
 // from a remote cache on another machine still finds (or rebuilds) it.
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { extractTarball } from './extract';
-import { fetchSource } from './fetch';
+import { runStep } from './engine/step-engine';
 import { getSource, type SourceLock } from './lock';
-import { log, timed } from './log';
+import { log } from './log';
 import { requireBuildPython, type BuildManifest } from './manifest';
 import { runAll, type Command } from './run';
 import { cacheRoot } from './paths';
-import { cachedStep } from './step-cache';
+import { BUILD_TOOLS } from './toolchain';
 
-/** Bump when the commands below change in a way the key would not otherwise see. */
-export const BUILD_PYTHON_RECIPE_VERSION = 1;
+/** What the build Python is configured with, besides its prefix. */
+export const BUILD_PYTHON_CONFIGURE_ARGS = ['--without-ensurepip'];
 
 export interface BuildPythonContext {
   src: string;
@@ -26,22 +25,33 @@ export interface BuildPythonContext {
 /** configure, make, install: a plain native CPython without ensurepip. */
 export function planBuildPython(ctx: BuildPythonContext): Command[] {
   return [
-    { argv: [join(ctx.src, 'configure'), `--prefix=${ctx.installDir}`, '--without-ensurepip'], cwd: ctx.buildDir },
-    { argv: ['make', `-j${ctx.jobs}`], cwd: ctx.buildDir },
-    { argv: ['make', 'install'], cwd: ctx.buildDir },
+    { argv: [join(ctx.src, 'configure'), `--prefix=${ctx.installDir}`, ...BUILD_PYTHON_CONFIGURE_ARGS], cwd: ctx.buildDir },
+    { argv: [BUILD_TOOLS.make, `-j${ctx.jobs}`], cwd: ctx.buildDir },
+    { argv: [BUILD_TOOLS.make, 'install'], cwd: ctx.buildDir },
   ];
 }
 
 /** The build Python of this lock, from the step cache or built now; returns its executable. */
-export async function ensureBuildPython(lock: SourceLock, jobs: number): Promise<string> {
-  const cpython = getSource(lock, 'cpython');
-  const step = await cachedStep({ step: 'build-python', key: { v: BUILD_PYTHON_RECIPE_VERSION, sources: [`cpython@${cpython.sha256}`] } }, async (out, work, logFile) => {
-    const src = extractTarball(await fetchSource(cpython), join(work, 'src'), { logFile });
-    const buildDir = join(work, 'build');
-    mkdirSync(buildDir, { recursive: true });
-    // Installed into the temporary folder the cache renames: CPython finds its prefix from the
-    // executable's location, so the installation works from the final folder.
-    await timed('CPython build-python (native)', () => runAll(planBuildPython({ src, buildDir, installDir: out, jobs }), { logFile }));
+export async function ensureBuildPython(lock: SourceLock, jobs: number, sourceKey = 'cpython'): Promise<string> {
+  const cpython = getSource(lock, sourceKey);
+  const step = await runStep({
+    step: 'build-python',
+    what: `CPython ${cpython.version} build-python (native)`,
+    recipe: { configure: BUILD_PYTHON_CONFIGURE_ARGS },
+    source: cpython,
+    code: [__filename],
+    phases: [
+      {
+        name: 'configure, make, install',
+        run: async ({ src, work, out, logFile }) => {
+          const buildDir = join(work, 'build');
+          mkdirSync(buildDir, { recursive: true });
+          // Installed into the temporary folder the cache renames: CPython finds its prefix from the
+          // executable's location, so the installation works from the final folder.
+          await runAll(planBuildPython({ src, buildDir, installDir: out, jobs }), { logFile });
+        },
+      },
+    ],
   });
   const [major, minor] = cpython.version.split('.');
   return join(step.outDir, 'bin', `python${major}.${minor}`);

@@ -86,7 +86,7 @@ function markUsed(outDir: string): void {
 
 export async function cachedStep(
   spec: StepSpec,
-  build: (outDir: string, workDir: string, logFile: string) => Promise<void>,
+  build: (outDir: string, workDir: string, logFile: string) => Promise<void | Record<string, unknown>>,
 ): Promise<{ outDir: string; cached: boolean; logFile: string }> {
   const outDir = stepDir(spec);
   const logFile = `${outDir}.log`;
@@ -111,9 +111,9 @@ export async function cachedStep(
     try {
       log(`${spec.step}: building (log: ${logFile})`);
       const started = Date.now();
-      await build(tmpOut, workDir, logFile);
+      const extra = (await build(tmpOut, workDir, logFile)) || {};
       const seconds = (Date.now() - started) / 1000;
-      writeFileSync(join(tmpOut, DONE_MARKER), JSON.stringify({ step: spec.step, key: spec.key, seconds, finished: new Date().toISOString() }, null, 2));
+      writeFileSync(join(tmpOut, DONE_MARKER), JSON.stringify({ step: spec.step, key: spec.key, seconds, finished: new Date().toISOString(), ...extra }, null, 2));
       rmSync(outDir, { recursive: true, force: true });
       renameSync(tmpOut, outDir);
     } catch (e) {
@@ -137,6 +137,6 @@ export function stepOutputIdentity(outDir: string): string {
 }
 
 /** What a finished step recorded: its key and how long its cold build took. */
-export function readStepRecord(outDir: string): { step: string; key: unknown; seconds?: number; finished: string } {
+export function readStepRecord(outDir: string): { step: string; key: unknown; seconds?: number; finished: string; phases?: Record<string, number> } {
   return JSON.parse(readFileSync(join(outDir, DONE_MARKER), 'utf8'));
 }

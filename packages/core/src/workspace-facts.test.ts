@@ -63,10 +63,12 @@ describe('the dist layout', () => {
     expect(bundleDir('python-pandas', 'pandas3')).toBe('dist/pandas3/bundles/python-pandas');
   });
 
-  it('joins the workspace root when given one, and refuses an unknown configuration', () => {
+  it('joins the workspace root when given one; a configuration only a workspace step knows goes to dist/<name>; a bad name is refused', () => {
     expect(stepOutputDir('numpy-wasi', 'pandas3', '/ws')).toBe('/ws/dist/pandas3/numpy-wasi');
     expect(modulePath('python', 'default', '/ws')).toBe('/ws/dist/modules/python.wasm');
-    expect(() => distLayout('pandas4' as never)).toThrowError(/unknown configuration "pandas4"/);
+    expect(stepOutputDir('markupsafe', 'fast')).toBe('dist/fast/markupsafe');
+    expect(modulePath('python', 'fast')).toBe('dist/modules/fast/python.wasm');
+    expect(() => distLayout('Pandas 4' as never)).toThrowError(/unknown configuration "Pandas 4"/);
     expect(CONFIGURATION_NAMES).toEqual(['default', 'pandas3']);
     expect(STEP_NAMES).toEqual(['python-wasi', 'numpy-wasi', 'pandas-wasi']);
   });

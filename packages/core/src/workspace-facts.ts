@@ -110,10 +110,12 @@ export interface DistLayout {
   modules: string;
 }
 
-function configurationDirs(configuration: ConfigurationName): ConfigurationDirs {
-  const dirs = S.dist.configurations[configuration];
-  if (!dirs) throw new WasiPystackError(`unknown configuration ${JSON.stringify(configuration)}`, `use one of ${CONFIGURATION_NAMES.join(', ')}`);
-  return dirs;
+/** A configuration's folders: as the data says, or for a configuration only a workspace's own steps know, dist/<name>. */
+function configurationDirs(configuration: string): ConfigurationDirs {
+  const dirs = S.dist.configurations[configuration as ConfigurationName];
+  if (dirs) return dirs;
+  if (!/^[a-z][a-z0-9-]*$/.test(configuration)) throw new WasiPystackError(`unknown configuration ${JSON.stringify(configuration)}`, `use one of ${CONFIGURATION_NAMES.join(', ')}, or a lowercase name`);
+  return { stepOutputs: `dist/${configuration}`, bundles: `dist/${configuration}/bundles`, modules: `dist/modules/${configuration}`, sharedSteps: [] };
 }
 
 const under = (workspaceRoot: string | undefined, path: string) => (workspaceRoot ? join(workspaceRoot, path) : path);
@@ -123,19 +125,19 @@ const under = (workspaceRoot: string | undefined, path: string) => (workspaceRoo
  * except the steps it shares with the default configuration). Relative to the workspace root unless
  * one is given.
  */
-export function stepOutputDir(step: StepName, configuration: ConfigurationName = 'default', workspaceRoot?: string): string {
+export function stepOutputDir(step: StepName | string, configuration: ConfigurationName | string = 'default', workspaceRoot?: string): string {
   const dirs = configurationDirs(configuration);
-  const owner = dirs.sharedSteps.includes(step) ? configurationDirs('default') : dirs;
+  const owner = (dirs.sharedSteps as string[]).includes(step) ? configurationDirs('default') : dirs;
   return under(workspaceRoot, `${owner.stepOutputs}/${step}`);
 }
 
 /** A bundle's folder: `dist/bundles/<name>`, `dist/pandas3/bundles/<name>`. */
-export function bundleDir(name: string, configuration: ConfigurationName = 'default', workspaceRoot?: string): string {
+export function bundleDir(name: string, configuration: ConfigurationName | string = 'default', workspaceRoot?: string): string {
   return under(workspaceRoot, `${configurationDirs(configuration).bundles}/${name}`);
 }
 
 /** A module: `dist/modules/<name>.wasm`, `dist/modules/pandas3/<name>.wasm`. */
-export function modulePath(name: string, configuration: ConfigurationName = 'default', workspaceRoot?: string): string {
+export function modulePath(name: string, configuration: ConfigurationName | string = 'default', workspaceRoot?: string): string {
   return under(workspaceRoot, `${configurationDirs(configuration).modules}/${name}.wasm`);
 }
 

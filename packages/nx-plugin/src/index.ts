@@ -1,2 +1,2 @@
-export { createNodes, createNodesV2, findRecipeInPackages, readPyprojectFacts, PYPROJECT_GLOB } from './plugin';
-export { inferProject, stepsFor, STEPS, STEP_FOR_PACKAGE, type NeededStep, type RecipeFinder, type StepName, type StepProject, type WasiPystackPluginOptions, type PyprojectFacts } from './infer';
+export { createNodes, createNodesV2, readPyprojectFacts, workspaceRegistry, PACKAGED_STEPS, PLUGIN_GLOB, PYPROJECT_GLOB } from './plugin';
+export { inferProject, inferStepProject, configurationsOf, GENERIC_COMPILE_EXECUTOR, type InferContext, type WasiPystackPluginOptions, type PyprojectFacts } from './infer';

@@ -1,35 +1,59 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLock } from '@wasi-pystack/core';
-import { inferProject, stepsFor } from './infer';
-import { createNodes, findRecipeInPackages, readPyprojectFacts } from './plugin';
+import { readLock, stepsForDependencies } from '@wasi-pystack/core';
+import { inferProject, inferStepProject, type InferContext } from './infer';
+import { createNodes, readPyprojectFacts, workspaceRegistry } from './plugin';
 
 const WORKSPACE = resolve(__dirname, '..', '..', '..');
 const lock = readLock(WORKSPACE);
+const registry = workspaceRegistry(WORKSPACE, []);
+const withSteps: InferContext = { workspaceRoot: WORKSPACE, registry, stepProjects: new Map([...registry.steps.values()].map((s) => [s.step, s.file])), options: { inputs: { bundle: ['bundlerStep'] } } };
+const withoutSteps: InferContext = { workspaceRoot: WORKSPACE, registry, stepProjects: new Map(), options: {} };
 
-describe('stepsFor', () => {
-  it('chooses the steps from the pinned dependencies: numpy brings numpy-wasi, pandas both', () => {
-    const steps = (deps: string[]) => stepsFor(lock, deps).map((s) => `${s.step}:${s.source}`);
-    expect(steps(['six==1.17.0'])).toEqual(['python-wasi:cpython']);
-    expect(steps(['numpy==2.4.0'])).toEqual(['python-wasi:cpython', 'numpy-wasi:numpy']);
-    expect(steps(['Pandas == 2.3.3'])).toEqual(['python-wasi:cpython', 'numpy-wasi:numpy', 'pandas-wasi:pandas']);
-    expect(steps(['pandas==3.1.1'])).toEqual(['python-wasi:cpython', 'numpy-wasi:numpy-2.5', 'pandas-wasi:pandas-3']);
+describe('the registry seen by the plugin', () => {
+  it("holds the packages' steps in build order", () => {
+    expect([...registry.steps.keys()]).toEqual(['python-wasi', 'numpy-wasi', 'pandas-wasi']);
   });
 
-  it('finds the recipe that builds a pinned version: none for the defaults, numpy-2.5 and pandas-3.0 for pandas 3', () => {
-    expect(findRecipeInPackages('numpy-wasi', 'numpy')).toBeUndefined();
-    expect(findRecipeInPackages('numpy-wasi', 'numpy-2.5')).toBe('numpy-2.5');
-    expect(findRecipeInPackages('pandas-wasi', 'pandas-3')).toBe('pandas-3.0');
+  it('chooses the steps and their configurations from the pinned dependencies', () => {
+    const steps = (deps: string[]) => stepsForDependencies(registry, lock, deps).map((s) => `${s.step}:${s.configuration}:${s.source}`);
+    expect(steps(['six==1.17.0'])).toEqual(['python-wasi:default:cpython']);
+    expect(steps(['numpy==2.4.0'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:default:numpy']);
+    expect(steps(['Pandas == 2.3.3'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:default:numpy', 'pandas-wasi:default:pandas']);
+    expect(steps(['pandas==3.1.1'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:pandas3:numpy-2.5', 'pandas-wasi:pandas3:pandas-3']);
+  });
+});
+
+describe('inferStepProject', () => {
+  it('makes compile, bundle and build targets of a step file, with its configurations', () => {
+    const p = inferStepProject(withSteps, registry.steps.get('pandas-wasi')!);
+    expect(p.name).toBe('pandas-wasi');
+    expect(p.root).toBe('packages/pandas-wasi');
+    expect(p.implicitDependencies).toEqual(['python-wasi', 'numpy-wasi']);
+    expect(p.targets.compile).toMatchObject({
+      executor: '@wasi-pystack/pandas-wasi:compile',
+      options: { outputPath: 'dist/pandas-wasi', upstream: { 'python-wasi': 'dist/python-wasi', 'numpy-wasi': 'dist/numpy-wasi' } },
+      configurations: { pandas3: { configuration: 'pandas3', outputPath: 'dist/pandas3/pandas-wasi', upstream: { 'python-wasi': 'dist/python-wasi', 'numpy-wasi': 'dist/pandas3/numpy-wasi' } } },
+      dependsOn: [{ projects: ['python-wasi'], target: 'compile' }, { projects: ['numpy-wasi'], target: 'compile' }],
+    });
+    expect(p.targets.build).toMatchObject({ options: { inputs: ['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi'], outputPath: 'dist/modules/python-pandas.wasm' }, configurations: { pandas3: { outputPath: 'dist/modules/pandas3/python-pandas.wasm' } } });
   });
 
-  it("gives a pandas 3 project its own compile targets with those recipes, even beside this workspace's step projects", () => {
-    const stepProjects = { 'python-wasi': { project: 'python-wasi', outputPath: 'dist/python-wasi' }, 'numpy-wasi': { project: 'numpy-wasi', outputPath: 'dist/numpy-wasi' }, 'pandas-wasi': { project: 'pandas-wasi', outputPath: 'dist/pandas-wasi' } };
-    const p = inferProject('apps/p3/pyproject.toml', { name: 'p3', dependencies: ['pandas==3.1.1'] }, lock, { stepProjects }, findRecipeInPackages);
-    expect(p.implicitDependencies).toEqual(['python-wasi']);
-    expect(p.targets['compile-numpy-wasi'].options).toEqual({ pythonWasi: 'dist/python-wasi', outputPath: 'apps/p3/dist/steps/numpy-wasi', recipe: 'numpy-2.5' });
-    expect(p.targets['compile-pandas-wasi'].options).toMatchObject({ numpyWasi: 'apps/p3/dist/steps/numpy-wasi', recipe: 'pandas-3.0' });
+  it("builds a workspace step's upstream steps on its own project when they are no projects there", () => {
+    const root = mkdtempSync(join(tmpdir(), 'steps-'));
+    mkdirSync(join(root, 'recipes', 'demo'), { recursive: true });
+    const file = join(root, 'recipes', 'demo', 'wasi-step.json');
+    writeFileSync(file, JSON.stringify({ format: 'wasi-pystack-step/1', step: 'demo', description: 'a demo', builder: 'c-extension', upstream: ['python-wasi'], configurations: { default: { recipe: 'demo.json' } } }));
+    const reg = workspaceRegistry(root, [file]);
+    const p = inferStepProject({ workspaceRoot: root, registry: reg, stepProjects: new Map([['demo', file]]), options: {} }, reg.steps.get('demo')!);
+    expect(Object.keys(p.targets)).toEqual(['compile-python-wasi', 'compile']);
+    expect(p.targets.compile).toMatchObject({
+      executor: '@wasi-pystack/nx-plugin:compile',
+      options: { step: 'recipes/demo/wasi-step.json', outputPath: 'dist/demo', upstream: { 'python-wasi': 'recipes/demo/dist/steps/python-wasi' } },
+      dependsOn: ['compile-python-wasi'],
+    });
   });
 });
 
@@ -37,11 +61,11 @@ describe('inferProject', () => {
   const facts = { name: 'report', entry: 'report:main', dependencies: ['pandas==2.3.3'] };
 
   it('gives a project of its own compile targets when the workspace has no step projects', () => {
-    const p = inferProject('apps/report/pyproject.toml', facts, lock);
+    const p = inferProject('apps/report/pyproject.toml', facts, lock, withoutSteps);
     expect(Object.keys(p.targets)).toEqual(['compile-python-wasi', 'compile-numpy-wasi', 'compile-pandas-wasi', 'bundle', 'build']);
     expect(p.targets['compile-pandas-wasi']).toMatchObject({
       executor: '@wasi-pystack/pandas-wasi:compile',
-      options: { pythonWasi: 'apps/report/dist/steps/python-wasi', numpyWasi: 'apps/report/dist/steps/numpy-wasi', outputPath: 'apps/report/dist/steps/pandas-wasi' },
+      options: { upstream: { 'python-wasi': 'apps/report/dist/steps/python-wasi', 'numpy-wasi': 'apps/report/dist/steps/numpy-wasi' }, outputPath: 'apps/report/dist/steps/pandas-wasi' },
       dependsOn: ['compile-python-wasi', 'compile-numpy-wasi'],
     });
     expect(p.targets.build).toMatchObject({
@@ -53,30 +77,35 @@ describe('inferProject', () => {
   });
 
   it("depends on the workspace's step projects when it has them", () => {
-    const p = inferProject('test-projects/report/pyproject.toml', facts, lock, {
-      stepProjects: { 'python-wasi': { project: 'python-wasi', outputPath: 'dist/python-wasi' }, 'numpy-wasi': { project: 'numpy-wasi', outputPath: 'dist/numpy-wasi' }, 'pandas-wasi': { project: 'pandas-wasi', outputPath: 'dist/pandas-wasi' } },
-      inputs: { bundle: ['bundlerStep'] },
-    });
+    const p = inferProject('test-projects/report/pyproject.toml', facts, lock, withSteps);
     expect(Object.keys(p.targets)).toEqual(['bundle', 'build']);
     expect(p.implicitDependencies).toEqual(['python-wasi', 'numpy-wasi', 'pandas-wasi']);
     expect(p.targets.bundle.options).toEqual({ inputs: ['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi'], project: 'test-projects/report', outputPath: 'test-projects/report/dist/bundle' });
     expect(p.targets.bundle.inputs).toEqual(['bundlerStep', { dependentTasksOutputFiles: '**/*', transitive: true }, '{projectRoot}/**/*', '!{projectRoot}/dist/**/*']);
   });
 
+  it("gives a pandas 3 project its own compile targets in that configuration, even beside this workspace's step projects", () => {
+    const p = inferProject('apps/p3/pyproject.toml', { name: 'p3', dependencies: ['pandas==3.1.1'] }, lock, withSteps);
+    expect(p.implicitDependencies).toEqual(['python-wasi']);
+    expect(p.targets['compile-numpy-wasi'].options).toEqual({ upstream: { 'python-wasi': 'dist/python-wasi' }, outputPath: 'apps/p3/dist/steps/numpy-wasi', configuration: 'pandas3' });
+    expect(p.targets['compile-pandas-wasi'].options).toMatchObject({ upstream: { 'numpy-wasi': 'apps/p3/dist/steps/numpy-wasi' }, configuration: 'pandas3' });
+  });
+
   it('builds a command module by default when the project has no entry', () => {
-    const p = inferProject('tool/pyproject.toml', { name: 'tool', dependencies: [] }, lock);
+    const p = inferProject('tool/pyproject.toml', { name: 'tool', dependencies: [] }, lock, withoutSteps);
     expect(p.targets.build).toMatchObject({ options: { kind: 'command', outputPath: 'tool/dist/tool.wasm' } });
   });
 });
 
 describe('createNodes', () => {
-  it('makes projects only of pyproject.toml files with [tool.wasi-pystack]', async () => {
+  it('makes projects of step files and of pyproject.toml files with [tool.wasi-pystack] only', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nxplugin-'));
     writeFileSync(join(root, 'pyproject.toml'), '[project]\nname = "other"\n');
     expect(readPyprojectFacts(join(root, 'pyproject.toml'))).toBeUndefined();
     const [, createNodesFunction] = createNodes;
-    const results = await createNodesFunction(['test-projects/hello/pyproject.toml', 'pyproject.toml'], {}, { workspaceRoot: WORKSPACE, nxJsonConfiguration: {}, configFiles: [] } as never);
-    expect(results.map(([file]) => file)).toEqual(['test-projects/hello/pyproject.toml']);
-    expect(results[0][1].projects['test-projects/hello'].name).toBe('hello');
+    const results = await createNodesFunction(['packages/numpy-wasi/wasi-step.json', 'test-projects/hello/pyproject.toml', 'pyproject.toml'], {}, { workspaceRoot: WORKSPACE, nxJsonConfiguration: {}, configFiles: [] } as never);
+    expect(results.map(([file]) => file)).toEqual(['packages/numpy-wasi/wasi-step.json', 'test-projects/hello/pyproject.toml']);
+    expect((results[0][1].projects['packages/numpy-wasi'] as { name: string }).name).toBe('numpy-wasi');
+    expect((results[1][1].projects['test-projects/hello'] as { name: string }).name).toBe('hello');
   });
 });

@@ -1,41 +1,18 @@
-import { basename, dirname, join } from 'node:path';
-import { findPinned, getSource, packageOf, requiredClosure, type SourceLock } from '@wasi-pystack/core';
+import { basename, dirname, join, relative } from 'node:path';
+import { configurationOf, DEFAULT_CONFIGURATION, getStep, stepOutputDir, stepsForDependencies, upstreamClosure, type RegisteredStep, type SourceLock, type StepRegistry } from '@wasi-pystack/core';
 
-/** The build steps a user project can need, in the order they build on each other. */
-export const STEPS = ['python-wasi', 'numpy-wasi', 'pandas-wasi'] as const;
-export type StepName = (typeof STEPS)[number];
-
-/** Which step compiles a package with C code; anything else in the lock is a pure-Python wheel. */
-export const STEP_FOR_PACKAGE: Record<string, StepName> = { cpython: 'python-wasi', numpy: 'numpy-wasi', pandas: 'pandas-wasi' };
-
-/** A step a project needs, and the lock key of the source it must build ("numpy-2.5"). */
-export interface NeededStep {
-  step: StepName;
-  source: string;
-}
-
-/** The recipe of a step that builds a given lock key, or undefined for the step's default. */
-export type RecipeFinder = (step: StepName, source: string) => string | undefined;
-
-/** A step that a workspace project already builds (this repository has python-wasi, numpy-wasi, pandas-wasi). */
-export interface StepProject {
-  project: string;
-  /** Default: compile. */
-  target?: string;
-  /** Its output folder, relative to the workspace root. */
-  outputPath: string;
-  /** The recipe it builds; a project that needs another one gets a compile target of its own. Default: the step's default recipe. */
-  recipe?: string;
-}
-
+/**
+ * Pure inference: the registry of steps (core's step files) and a project's facts in, Nx project
+ * configuration out. Nothing here knows CPython, NumPy or pandas: every step is a registry entry.
+ */
 type Input = string | Record<string, unknown>;
 
+/** The executor that builds any registered step (a workspace's own step files have no package of their own). */
+export const GENERIC_COMPILE_EXECUTOR = '@wasi-pystack/nx-plugin:compile';
+
 export interface WasiPystackPluginOptions {
-  /**
-   * Workspace projects that build the steps. Steps not named here get compile targets of their own on
-   * each user project (compile-python-wasi, ...), writing to <project>/dist/steps/<step>.
-   */
-  stepProjects?: Partial<Record<StepName, StepProject>>;
+  /** Step files besides the packages' own and those in the workspace (paths relative to the workspace root). */
+  steps?: string[];
   /**
    * Cache inputs that stand for the toolchain packages. Default: the installed @wasi-pystack packages
    * (externalDependencies); a workspace that holds their sources names its own inputs.
@@ -53,83 +30,145 @@ export interface PyprojectFacts {
   dependencies: string[];
 }
 
-const PIN = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;,]+)/;
-
-/**
- * The steps a project needs, in build order: python-wasi always, plus the steps of its compiled
- * dependencies and of what they require, each with the lock key it must build (pandas==3.1.1 ->
- * pandas-3, which requires numpy-2.5). Pins the lock does not know are left to the bundler to report.
- */
-export function stepsFor(lock: SourceLock, dependencies: string[]): NeededStep[] {
-  const keys = dependencies.map((d) => PIN.exec(d)).flatMap((m) => (m ? [findPinned(lock, m[1], m[2])?.name] : [])).filter((k): k is string => !!k);
-  const needed = new Map<StepName, string>([['python-wasi', 'cpython']]);
-  for (const key of requiredClosure(lock, keys)) {
-    const step = STEP_FOR_PACKAGE[packageOf(getSource(lock, key))];
-    if (step) needed.set(step, key);
-  }
-  return STEPS.filter((s) => needed.has(s)).map((step) => ({ step, source: needed.get(step)! }));
+export interface InferContext {
+  workspaceRoot: string;
+  registry: StepRegistry;
+  /** Steps that are projects of this workspace (their step file lies in it), by step name -> project root. */
+  stepProjects: Map<string, string>;
+  options: WasiPystackPluginOptions;
 }
 
+const upstreamOutputs = { dependentTasksOutputFiles: '**/*', transitive: true };
 const packageInputs = (...packages: string[]): Input[] => [{ externalDependencies: packages.map((p) => `@wasi-pystack/${p}`) }, { env: 'WASI_SDK_PATH' }];
+/** The package a packaged step's executor lives in ("@wasi-pystack/numpy-wasi:compile" -> numpy-wasi). */
+const executorPackage = (step: RegisteredStep) => (step.executor ? step.executor.split(':')[0].replace('@wasi-pystack/', '') : 'nx-plugin');
+
+/** Options and target of one step's compile in one configuration, given where its upstream outputs are. */
+function compileTarget(ctx: InferContext, step: RegisteredStep, outputPath: string, upstream: Record<string, string>, configuration: string, dependsOn: unknown[], projectRoot?: string) {
+  const generic = !step.executor;
+  const inputs = [
+    ...(ctx.options.inputs?.compile ?? packageInputs(executorPackage(step), 'core')),
+    ...(projectRoot ? ['{projectRoot}/**/*', '!{projectRoot}/dist/**/*', '!{projectRoot}/node_modules/**/*'] : generic ? [`{workspaceRoot}/${relative(ctx.workspaceRoot, step.file)}`] : []),
+    upstreamOutputs,
+  ];
+  return {
+    executor: step.executor ?? GENERIC_COMPILE_EXECUTOR,
+    options: {
+      ...(generic ? { step: relative(ctx.workspaceRoot, step.file) } : {}),
+      outputPath,
+      upstream,
+      ...(configuration !== DEFAULT_CONFIGURATION ? { configuration } : {}),
+    },
+    dependsOn,
+    cache: true,
+    inputs,
+    outputs: ['{options.outputPath}'],
+    metadata: { description: step.description },
+  };
+}
+
+/** Every configuration a step can be built in: its own and those of the steps it builds on. */
+export function configurationsOf(registry: StepRegistry, name: string): string[] {
+  const all = new Set<string>();
+  for (const s of [...upstreamClosure(registry, name), name]) for (const c of Object.keys(getStep(registry, s).configurations)) if (c !== DEFAULT_CONFIGURATION) all.add(c);
+  return [...all].sort();
+}
+
+/** The targets of a step that is a project of this workspace: compile, and bundle and build for its module. */
+export function inferStepProject(ctx: InferContext, step: RegisteredStep) {
+  const root = relative(ctx.workspaceRoot, dirname(step.file)) || '.';
+  const chain = [...upstreamClosure(ctx.registry, step.step), step.step];
+  const missing = chain.filter((s) => s !== step.step && !ctx.stepProjects.has(s));
+  const targets: Record<string, Record<string, unknown>> = {};
+  // Upstream steps that are no project here (a package's, in a workspace that only installs it) get compile targets on this project.
+  const stepTask = (s: string) => (s === step.step ? 'compile' : ctx.stepProjects.has(s) ? { projects: [s], target: 'compile' } : `compile-${s}`);
+  const output = (s: string, c: string) => (s === step.step || ctx.stepProjects.has(s) ? stepOutputDir(s, configurationOf(getStep(ctx.registry, s), c)) : join(root, 'dist', 'steps', stepOutputDir(s, configurationOf(getStep(ctx.registry, s), c)).replace(/^dist\//, '')));
+  const upstreamOf = (s: string, c: string) => Object.fromEntries(getStep(ctx.registry, s).upstream.map((u) => [u, output(u, c)]));
+  const configurations = configurationsOf(ctx.registry, step.step);
+  for (const s of missing) {
+    const other = getStep(ctx.registry, s);
+    targets[`compile-${s}`] = {
+      ...compileTarget(ctx, other, output(s, DEFAULT_CONFIGURATION), upstreamOf(s, DEFAULT_CONFIGURATION), DEFAULT_CONFIGURATION, other.upstream.map(stepTask)),
+      configurations: Object.fromEntries(configurations.map((c) => [c, { outputPath: output(s, c), upstream: upstreamOf(s, c), ...(configurationOf(other, c) !== DEFAULT_CONFIGURATION ? { configuration: c } : {}) }])),
+    };
+  }
+  targets.compile = {
+    ...compileTarget(ctx, step, output(step.step, DEFAULT_CONFIGURATION), upstreamOf(step.step, DEFAULT_CONFIGURATION), DEFAULT_CONFIGURATION, step.upstream.map(stepTask), root),
+    configurations: Object.fromEntries(configurations.map((c) => [c, { outputPath: output(step.step, c), upstream: upstreamOf(step.step, c), ...(configurationOf(step, c) !== DEFAULT_CONFIGURATION ? { configuration: c } : {}) }])),
+  };
+  if (step.module) {
+    const inputsOf = (c: string) => chain.map((s) => output(s, c));
+    const bundlePath = (c: string) => (c === DEFAULT_CONFIGURATION ? `dist/bundles/${step.module!.name}` : `dist/${c}/bundles/${step.module!.name}`);
+    const modulePath = (c: string) => (c === DEFAULT_CONFIGURATION ? `dist/modules/${step.module!.name}.wasm` : `dist/modules/${c}/${step.module!.name}.wasm`);
+    targets.bundle = {
+      executor: '@wasi-pystack/stub-bundler:bundle',
+      description: `The stdlib${chain.length > 1 ? ` and the Python files of ${chain.slice(1).join(', ')}` : ''} as one embedded archive.`,
+      dependsOn: ['compile'],
+      options: { inputs: inputsOf(DEFAULT_CONFIGURATION), outputPath: bundlePath(DEFAULT_CONFIGURATION) },
+      configurations: Object.fromEntries(configurations.map((c) => [c, { inputs: inputsOf(c), outputPath: bundlePath(c) }])),
+      cache: true,
+      inputs: [...(ctx.options.inputs?.bundle ?? packageInputs('stub-bundler', 'core')), upstreamOutputs],
+      outputs: ['{options.outputPath}'],
+    };
+    targets.build = {
+      executor: '@wasi-pystack/linker:link',
+      description: `${step.module.name}.wasm: ${step.module.description}`,
+      dependsOn: ['bundle'],
+      options: { inputs: inputsOf(DEFAULT_CONFIGURATION), bundle: bundlePath(DEFAULT_CONFIGURATION), kind: 'command', outputPath: modulePath(DEFAULT_CONFIGURATION) },
+      configurations: Object.fromEntries(configurations.map((c) => [c, { inputs: inputsOf(c), bundle: bundlePath(c), outputPath: modulePath(c) }])),
+      cache: true,
+      inputs: [...(ctx.options.inputs?.build ?? packageInputs('linker', 'core')), upstreamOutputs],
+      outputs: ['{options.outputPath}'],
+    };
+  }
+  const implicitDependencies = chain.filter((s) => s !== step.step && ctx.stepProjects.has(s));
+  return { root, name: step.step, projectType: 'library' as const, implicitDependencies, targets };
+}
 
 /** Pure: the project configuration inferred for one pyproject.toml. */
-export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock: SourceLock, options: WasiPystackPluginOptions = {}, recipeFor: RecipeFinder = () => undefined) {
+export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock: SourceLock, ctx: InferContext) {
   const root = dirname(pyprojectFile) === '.' ? '.' : dirname(pyprojectFile);
   const at = (...parts: string[]) => join(root, ...parts);
-  const needed = stepsFor(lock, facts.dependencies);
-  const steps = needed.map((n) => n.step);
-  const recipes = new Map(needed.map((n) => [n.step, recipeFor(n.step, n.source)]));
-  const bundleTarget = options.bundleTargetName ?? 'bundle';
-  const buildTarget = options.buildTargetName ?? 'build';
+  const needed = stepsForDependencies(ctx.registry, lock, facts.dependencies);
+  const bundleTarget = ctx.options.bundleTargetName ?? 'bundle';
+  const buildTarget = ctx.options.buildTargetName ?? 'build';
   const targets: Record<string, Record<string, unknown>> = {};
   const implicitDependencies: string[] = [];
-  const stepOutput = new Map<StepName, string>();
-  const stepTask = new Map<StepName, string | { projects: string[]; target: string }>();
+  const stepOutput = new Map<string, string>();
+  const stepTask = new Map<string, string | { projects: string[]; target: string }>();
 
-  for (const step of steps) {
-    const recipe = recipes.get(step);
-    const known = options.stepProjects?.[step];
-    if (known && known.recipe === recipe) {
-      stepOutput.set(step, known.outputPath);
-      stepTask.set(step, { projects: [known.project], target: known.target ?? 'compile' });
-      implicitDependencies.push(known.project);
+  for (const { step: name, configuration } of needed) {
+    const step = getStep(ctx.registry, name);
+    // A step of this workspace in its default configuration is depended on; anything else is built here.
+    if (ctx.stepProjects.has(name) && configurationOf(step, configuration) === DEFAULT_CONFIGURATION) {
+      stepOutput.set(name, stepOutputDir(name, DEFAULT_CONFIGURATION));
+      stepTask.set(name, { projects: [name], target: 'compile' });
+      implicitDependencies.push(name);
       continue;
     }
-    const name = `compile-${step}`;
-    const outputPath = at('dist', 'steps', step);
-    const upstream = STEPS.slice(0, STEPS.indexOf(step));
-    const upstreamOptions: Record<string, string> = {};
-    if (step !== 'python-wasi') upstreamOptions.pythonWasi = stepOutput.get('python-wasi')!;
-    if (step === 'pandas-wasi') upstreamOptions.numpyWasi = stepOutput.get('numpy-wasi')!;
-    targets[name] = {
-      executor: `@wasi-pystack/${step}:compile`,
-      options: { ...upstreamOptions, outputPath, ...(recipe ? { recipe } : {}) },
-      dependsOn: upstream.filter((s) => steps.includes(s)).map((s) => stepTask.get(s)!),
-      cache: true,
-      inputs: [...(options.inputs?.compile ?? packageInputs(step, 'core')), { dependentTasksOutputFiles: '**/*', transitive: true }],
-      outputs: [`{workspaceRoot}/${outputPath}`],
-      metadata: { description: `${step}'s output for this project (restored from the step cache when already built).` },
-    };
-    stepOutput.set(step, outputPath);
-    stepTask.set(step, name);
+    const outputPath = at('dist', 'steps', name);
+    const upstream = Object.fromEntries(step.upstream.map((u) => [u, stepOutput.get(u)!]));
+    targets[`compile-${name}`] = compileTarget(ctx, step, outputPath, upstream, configurationOf(step, configuration), step.upstream.map((u) => stepTask.get(u)!));
+    stepOutput.set(name, outputPath);
+    stepTask.set(name, `compile-${name}`);
   }
 
+  const steps = needed.map((n) => n.step);
   const inputs = steps.map((s) => stepOutput.get(s)!);
   const bundlePath = at('dist', 'bundle');
   const kind = facts.entry ? 'reactor' : 'command';
   const slug = basename(facts.name);
   const moduleFile = (k: string) => at('dist', k === 'command' && kind === 'reactor' ? `${slug}-command.wasm` : `${slug}.wasm`);
   const projectFiles = ['{projectRoot}/**/*', '!{projectRoot}/dist/**/*'];
-  const upstreamOutputs = { dependentTasksOutputFiles: '**/*', transitive: true };
 
   targets[bundleTarget] = {
     executor: '@wasi-pystack/stub-bundler:bundle',
     options: { inputs, project: root, outputPath: bundlePath },
     dependsOn: steps.map((s) => stepTask.get(s)!),
     cache: true,
-    inputs: [...(options.inputs?.bundle ?? packageInputs('stub-bundler', 'core')), upstreamOutputs, ...projectFiles],
+    inputs: [...(ctx.options.inputs?.bundle ?? packageInputs('stub-bundler', 'core')), upstreamOutputs, ...projectFiles],
     outputs: [`{workspaceRoot}/${bundlePath}`],
-    metadata: { description: `The stdlib, ${steps.slice(1).join(' and ') || 'no compiled packages'}, the lock's wheels for the dependencies and ${facts.name}'s source, as one archive.` },
+    metadata: { description: `The stdlib, the Python files of ${steps.slice(1).join(', ') || 'no compiled packages'}, the lock's wheels for the dependencies and ${facts.name}'s source, as one archive.` },
   };
   targets[buildTarget] = {
     executor: '@wasi-pystack/linker:link',
@@ -142,7 +181,7 @@ export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock:
     },
     dependsOn: [bundleTarget],
     cache: true,
-    inputs: [...(options.inputs?.build ?? packageInputs('linker', 'core')), upstreamOutputs],
+    inputs: [...(ctx.options.inputs?.build ?? packageInputs('linker', 'core')), upstreamOutputs],
     outputs: ['{options.outputPath}'],
     metadata: { description: `${slug}.wasm: ${kind === 'reactor' ? `a reactor whose process() calls ${facts.entry}` : 'a command module that behaves like python'}; :command and :reactor choose the kind, :no-snapshot a reactor without its build-time snapshot.` },
   };

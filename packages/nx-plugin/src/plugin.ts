@@ -1,31 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { readdirSync } from 'node:fs';
-import { readLock, readMesonRecipe } from '@wasi-pystack/core';
-import * as numpyWasi from '@wasi-pystack/numpy-wasi';
-import * as pandasWasi from '@wasi-pystack/pandas-wasi';
-import { inferProject, type PyprojectFacts, type RecipeFinder, type StepName, type WasiPystackPluginOptions } from './infer';
+import { readLock, readStepFile, STEP_FILE, stepRegistry, type StepRegistry } from '@wasi-pystack/core';
+import { inferProject, inferStepProject, type InferContext, type PyprojectFacts, type WasiPystackPluginOptions } from './infer';
 
-/** Where each recipe-built step keeps its recipes, and its default. */
-const RECIPE_STEPS: Partial<Record<StepName, () => { dir: string; defaultRecipe: string }>> = {
-  'numpy-wasi': () => ({ dir: numpyWasi.RECIPES_DIR, defaultRecipe: numpyWasi.DEFAULT_RECIPE }),
-  'pandas-wasi': () => ({ dir: pandasWasi.RECIPES_DIR, defaultRecipe: pandasWasi.DEFAULT_RECIPE }),
-};
+/** The step files the installed @wasi-pystack packages ship (this plugin depends on them). */
+export const PACKAGED_STEPS = ['python-wasi', 'numpy-wasi', 'pandas-wasi'].map((p) => `@wasi-pystack/${p}/${STEP_FILE}`);
 
-/** The recipe (by name) that builds a lock key; undefined when it is the step's default recipe. */
-export const findRecipeInPackages: RecipeFinder = (step, source) => {
-  const where = RECIPE_STEPS[step]?.();
-  if (!where) return undefined;
-  for (const file of readdirSync(where.dir).filter((f) => f.endsWith('.json')).sort()) {
-    const name = file.replace(/\.json$/, '');
-    if (readMesonRecipe(join(where.dir, file)).source === source) return name === where.defaultRecipe ? undefined : name;
-  }
-  return undefined;
-};
-
-/** Every pyproject.toml is looked at; only those with a [tool.wasi-pystack] table become projects. */
-export const PYPROJECT_GLOB = '**/pyproject.toml';
+/** Every pyproject.toml (projects: those with [tool.wasi-pystack]) and every step file of the workspace. */
+export const PLUGIN_GLOB = `**/{pyproject.toml,${STEP_FILE}}`;
+/** Kept for callers of the earlier name. */
+export const PYPROJECT_GLOB = PLUGIN_GLOB;
 
 interface NodesContext {
   workspaceRoot: string;
@@ -47,13 +32,41 @@ export function readPyprojectFacts(file: string): PyprojectFacts | undefined {
   return { name, entry: typeof tool.entry === 'string' ? tool.entry : undefined, dependencies: deps };
 }
 
+/**
+ * The registry a workspace sees: the packages' step files, then the plugin's `steps` option, then
+ * the workspace's own step files (a later one of the same step name replaces an earlier one).
+ */
+export function workspaceRegistry(workspaceRoot: string, workspaceStepFiles: string[], options: WasiPystackPluginOptions = {}): StepRegistry {
+  const packaged = PACKAGED_STEPS.flatMap((spec) => {
+    try {
+      return [require.resolve(spec, { paths: [workspaceRoot, __dirname] })];
+    } catch {
+      return [];
+    }
+  });
+  const named = (options.steps ?? []).map((f) => (isAbsolute(f) ? f : join(workspaceRoot, f)));
+  return stepRegistry([...packaged, ...named, ...workspaceStepFiles]);
+}
+
 async function createNodesFunction(files: readonly string[], options: WasiPystackPluginOptions | undefined, context: NodesContext) {
-  const lock = readLock(context.workspaceRoot);
-  const results: [string, { projects: Record<string, ReturnType<typeof inferProject>> }][] = [];
-  for (const file of files) {
-    const facts = readPyprojectFacts(join(context.workspaceRoot, file));
+  const opts = options ?? {};
+  const stepFiles = files.filter((f) => basename(f) === STEP_FILE && !f.split('/').includes('node_modules')).map((f) => join(context.workspaceRoot, f));
+  const registry = workspaceRegistry(context.workspaceRoot, stepFiles, opts);
+  // A step is a project here when the registered step file lies in the workspace.
+  const projectSteps = stepFiles.map((f) => readStepFile(f)).filter((s) => registry.steps.get(s.step)?.file === s.file);
+  const ctx: InferContext = { workspaceRoot: context.workspaceRoot, registry, stepProjects: new Map(projectSteps.map((s) => [s.step, s.file])), options: opts };
+  const results: [string, { projects: Record<string, unknown> }][] = [];
+  for (const step of projectSteps) {
+    const project = inferStepProject(ctx, registry.steps.get(step.step)!);
+    results.push([step.file.slice(context.workspaceRoot.length + 1), { projects: { [project.root]: project } }]);
+  }
+  const lock = files.some((f) => basename(f) === 'pyproject.toml') ? readLock(context.workspaceRoot) : undefined;
+  for (const file of files.filter((f) => basename(f) === 'pyproject.toml')) {
+    const path = join(context.workspaceRoot, file);
+    if (!existsSync(path)) continue;
+    const facts = readPyprojectFacts(path);
     if (!facts) continue;
-    const project = inferProject(file, facts, lock, options ?? {}, findRecipeInPackages);
+    const project = inferProject(file, facts, lock!, ctx);
     results.push([file, { projects: { [project.root]: project } }]);
   }
   return results;
@@ -61,8 +74,9 @@ async function createNodesFunction(files: readonly string[], options: WasiPystac
 
 /**
  * The Nx plugin: in nx.json, `"plugins": ["@wasi-pystack/nx-plugin"]` (or with options, see
- * WasiPystackPluginOptions). A project is then its pyproject.toml and its source.
+ * WasiPystackPluginOptions). A project is then its pyproject.toml and its source; a build step is its
+ * wasi-step.json (core's step registry) and its recipe.
  */
-export const createNodes = [PYPROJECT_GLOB, createNodesFunction] as const;
+export const createNodes = [PLUGIN_GLOB, createNodesFunction] as const;
 /** The same, under the name Nx 20-22 look up first. */
 export const createNodesV2 = createNodes;

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { buildMesonPackage, findMesonRecipe, readLock, type LoadedMesonRecipe, type MesonPackageOptions } from '@wasi-pystack/core';
-import { cythonizeAndPatch } from './cython-hook';
-
-export { cythonizeAndPatch, generatedCythonSources } from './cython-hook';
+import { buildMesonPackage, findMesonRecipe, readLock, readStepFile, stepRecipe, type LoadedMesonRecipe } from '@wasi-pystack/core';
 
 /** pandas' recipes: one JSON file per supported version line (see recipes/*.json and core's MesonPackageRecipe). */
 export const RECIPES_DIR = join(__dirname, '..', 'recipes');
+/** This step in core's registry: its builder, upstream steps and configurations (default, pandas3). */
+export const STEP_FILE = join(__dirname, '..', 'wasi-step.json');
 /** The recipe of the default configuration. */
 export const DEFAULT_RECIPE = 'pandas-2.3';
 /** Patches of the default recipe (packages/pandas-wasi/patches). */
@@ -19,25 +18,22 @@ export interface PandasWasiOptions {
   numpyWasi: string;
   outDir: string;
   jobs?: number;
+  /** A configuration of the step file ("default", "pandas3"); ignored when `recipe` is given. */
+  configuration?: string;
   /** A recipe name from recipes/ ("pandas-3.0") or the path of a recipe file. Default: DEFAULT_RECIPE. */
   recipe?: string;
-  /**
-   * Only for experiments that reproduce other builds (docs/stack-root-cause.md): extra arguments for
-   * every compile, and keeping symbols that NumPy's archives define too (no renames).
-   */
-  experiment?: MesonPackageOptions['experiment'];
 }
 
-export function pandasRecipe(nameOrPath = DEFAULT_RECIPE, workspaceRoot?: string): LoadedMesonRecipe {
-  return findMesonRecipe(RECIPES_DIR, nameOrPath, workspaceRoot ? readLock(workspaceRoot) : undefined);
+/** A recipe by name or path, or else the recipe of a configuration of the step file (default: the default one). */
+export function pandasRecipe(nameOrPath?: string, workspaceRoot?: string, configuration?: string): LoadedMesonRecipe {
+  const lock = workspaceRoot ? readLock(workspaceRoot) : undefined;
+  if (nameOrPath) return findMesonRecipe(RECIPES_DIR, nameOrPath, lock);
+  return stepRecipe(readStepFile(STEP_FILE), configuration, lock).recipe as LoadedMesonRecipe;
 }
 
 /** Builds pandas' extension modules as static archives and its Python package; see README.md. */
 export async function buildPandasWasi(options: PandasWasiOptions): Promise<{ outDir: string; version: string }> {
-  const recipe = pandasRecipe(options.recipe, options.workspaceRoot);
-  return buildMesonPackage(
-    recipe,
-    { workspaceRoot: options.workspaceRoot, pythonWasi: options.pythonWasi, upstream: { numpy: options.numpyWasi }, outDir: options.outDir, jobs: options.jobs, experiment: options.experiment },
-    { beforeExtensions: recipe.extensions.patchCython ? cythonizeAndPatch : undefined },
-  );
+  const recipe = pandasRecipe(options.recipe, options.workspaceRoot, options.configuration);
+  // The recipe names its hook (cython-patcher: Cython, then unique init symbols); core loads it.
+  return buildMesonPackage(recipe, { workspaceRoot: options.workspaceRoot, pythonWasi: options.pythonWasi, upstream: { numpy: options.numpyWasi }, outDir: options.outDir, jobs: options.jobs });
 }

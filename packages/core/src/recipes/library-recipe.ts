@@ -5,10 +5,9 @@ import { WasiPystackError } from '../errors';
 import { extractTarball } from '../extract';
 import { fetchSource } from '../fetch';
 import { getSource, type SourceLock } from '../lock';
-import { timed } from '../log';
 import { cacheRoot } from '../paths';
 import { runAll, type Command } from '../run';
-import { cachedStep } from '../step-cache';
+import { runStep, type StepContext } from '../engine/step-engine';
 import { AUTOCONF_HOST, type Toolchain } from '../toolchain';
 import { boolean, listOf, mapOf, object, oneOf, parseChecked, string } from './validate';
 
@@ -150,8 +149,6 @@ export interface LibraryPrefixOptions {
   /** The step's name in the step cache ("wasm32-libraries"). */
   step: string;
   recipes: LibraryRecipes;
-  /** Bump when how the recipes are built changes in a way the recipes would not show. */
-  version: number;
   lock: SourceLock;
   toolchain: Toolchain;
   jobs: number;
@@ -161,22 +158,35 @@ export interface LibraryPrefixOptions {
 
 /**
  * Builds every library of a recipe file into one prefix (include/, lib/, a .pc file per library),
- * cached as one step keyed by the recipes, their sources and the toolchain.
+ * one step on the engine (a phase per library), keyed by the recipes, their sources, the toolchain
+ * and this code.
  */
 export async function buildLibraryPrefix(options: LibraryPrefixOptions): Promise<{ outDir: string; archives: string[] }> {
   const { recipes, lock, toolchain, jobs, build } = options;
   const sources = recipes.libraries.map((l) => `${l.source}@${getSource(lock, l.source).sha256}`);
-  const key = { v: options.version, recipes: { ...recipes, $comment: undefined }, sources, toolchain: toolchain.fingerprint };
-  const step = await cachedStep({ step: options.step, key }, async (out, work, logFile) => {
-    for (const recipe of recipes.libraries) {
-      const entry = getSource(lock, recipe.source);
-      const src = extractTarball(await fetchSource(entry), join(work, recipe.source), { tar: toolchain.tar, logFile });
-      const ctx = { src, prefix: out, toolchain, build, jobs };
-      writeLibraryFiles(recipe, ctx, entry.version);
-      await timed(`${recipe.source} ${entry.version} for wasm32-wasip1`, () => runAll(planLibrary(recipe, ctx, [recipes.cflags, ...prefixMapFlags({ work, cache: cacheRoot() })].join(' ')), { logFile }));
-      if (!existsSync(join(out, recipe.archive))) throw new WasiPystackError(`${recipe.source}: ${recipe.archive} was not installed`, `check the recipe's install commands and archive path (log: ${logFile})`);
-    }
-    for (const dir of PKG_CONFIG_DIRS) makePkgConfigRelocatable(join(out, dir), out);
+  const step = await runStep({
+    step: options.step,
+    what: options.step,
+    recipe: { ...recipes, $comment: undefined },
+    inputs: { sources },
+    toolchain,
+    code: [__filename],
+    phases: [
+      ...recipes.libraries.map((recipe) => {
+        const entry = getSource(lock, recipe.source);
+        return {
+          name: `${recipe.source} ${entry.version} for wasm32-wasip1`,
+          run: async ({ out, work, logFile }: StepContext) => {
+            const src = extractTarball(await fetchSource(entry), join(work, recipe.source), { tar: toolchain.tar, logFile });
+            const ctx = { src, prefix: out, toolchain, build, jobs };
+            writeLibraryFiles(recipe, ctx, entry.version);
+            await runAll(planLibrary(recipe, ctx, [recipes.cflags, ...prefixMapFlags({ work, cache: cacheRoot() })].join(' ')), { logFile });
+            if (!existsSync(join(out, recipe.archive))) throw new WasiPystackError(`${recipe.source}: ${recipe.archive} was not installed`, `check the recipe's install commands and archive path (log: ${logFile})`);
+          },
+        };
+      }),
+      { name: 'relocatable pkg-config files', run: ({ out }: StepContext) => PKG_CONFIG_DIRS.forEach((dir) => makePkgConfigRelocatable(join(out, dir), out)) },
+    ],
   });
   return { outDir: step.outDir, archives: recipes.libraries.map((l) => l.archive) };
 }

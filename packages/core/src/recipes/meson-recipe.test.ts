@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock } from '../lock';
@@ -14,7 +15,7 @@ const recipeFiles = ['numpy-wasi', 'pandas-wasi'].flatMap((p) => {
 const numpy = readMesonRecipe(join(WORKSPACE, 'packages', 'numpy-wasi', 'recipes', 'numpy-2.4.json'));
 const text = (change: (r: Record<string, any>) => void) => {
   const raw = JSON.parse(JSON.stringify(numpy));
-  for (const k of ['file', 'name', 'patchesDir', 'castAllowListFile', 'librariesFile']) delete raw[k];
+  for (const k of ['file', 'name', 'patchFiles', 'castAllowListFile', 'librariesFile']) delete raw[k];
   change(raw);
   return JSON.stringify(raw);
 };
@@ -30,14 +31,14 @@ describe('meson recipes', () => {
       r.meson.option = r.meson.options;
       delete r.meson.options;
       r.buildWheels = 'cython';
-      r.extensions.patchCython = 'no';
+      r.hooks = 'cython-patcher';
     });
     expect(() => parseMesonRecipe(bad, 'numpy-x.json')).toThrowError(
       'numpy-x.json has 4 problem(s)\n' +
         '  buildWheels: must be a list, not string\n' +
         '  meson/option: unknown key\n' +
         '  meson/options: missing\n' +
-        '  extensions/patchCython: must be true or false, not string\n' +
+        '  hooks: must be a list, not string\n' +
         'Fix: correct the keys named above (see MesonPackageRecipe in @wasi-pystack/core)',
     );
   });
@@ -47,7 +48,7 @@ describe('meson recipes', () => {
   });
 
   it('resolves patch folders against the recipe file and expands upstream include folders', () => {
-    expect(numpy.patchesDir).toBe(join(WORKSPACE, 'packages', 'numpy-wasi', 'patches'));
+    expect(numpy.patchFiles.map((f) => f.split('/').slice(-2).join('/'))).toEqual(['patches/0001-function-signatures-for-wasm-indirect-calls.patch', 'patches/0002-tofile-fromfile-borrow-the-descriptor-on-wasi.patch', 'patches/0003-lapack-lite-blas-on-cblas.patch']);
     expect(expandCrossProperties({ 'numpy-include-dir': '{numpy.includeDir}', flag: true }, { numpy: { includeDirs: ['/x/include'] } })).toEqual({ 'numpy-include-dir': '/x/include', flag: true });
     expect(() => expandCrossProperties({ d: '{numpy.includeDir}' }, {})).toThrowError(/no upstream 'numpy'/);
   });
@@ -62,13 +63,27 @@ describe('meson recipes', () => {
   });
 
   it('keys a recipe by its content, the same wherever the file lies (another clone, installed packages)', () => {
-    const elsewhere = parseMesonRecipe(readFileSync(numpy.file, 'utf8'), '/elsewhere/recipes/numpy-2.4.json');
-    expect(elsewhere.librariesFile).toBe('/elsewhere/recipes/libraries/blis.json');
+    const root = mkdtempSync(join(tmpdir(), 'elsewhere-'));
+    cpSync(join(WORKSPACE, 'packages', 'numpy-wasi', 'patches'), join(root, 'patches'), { recursive: true });
+    const elsewhere = parseMesonRecipe(readFileSync(numpy.file, 'utf8'), join(root, 'recipes', 'numpy-2.4.json'));
+    expect(elsewhere.librariesFile).toBe(join(root, 'recipes', 'libraries', 'blis.json'));
     expect(JSON.stringify(mesonRecipeKey(elsewhere))).toBe(JSON.stringify(mesonRecipeKey(numpy)));
   });
 
+  it('takes patches from several places in the order of their names; a shared patch exists once', () => {
+    const numpy25 = readMesonRecipe(join(WORKSPACE, 'packages', 'numpy-wasi', 'recipes', 'numpy-2.5.json'));
+    expect(numpy25.patchFiles.map((f) => f.split('/').slice(-2).join('/'))).toEqual(['patches-2.5/0001-function-signatures-for-wasm-indirect-calls.patch', 'patches-2.5/0002-tofile-fromfile-borrow-the-descriptor-on-wasi.patch', 'patches/0003-lapack-lite-blas-on-cblas.patch']);
+    const root = mkdtempSync(join(tmpdir(), 'patches-'));
+    for (const d of ['a', 'b']) {
+      mkdirSync(join(root, d));
+      writeFileSync(join(root, d, '0001-x.patch'), d);
+    }
+    expect(() => parseMesonRecipe(text((r) => (r.patches = ['a', 'b'])), join(root, 'r.json'))).toThrowError(/two patches are named 0001-x.patch/);
+    expect(() => parseMesonRecipe(text((r) => (r.patches = ['missing'])), join(root, 'r.json'))).toThrowError(/a recipe names patches that do not exist\n  .*missing/);
+  });
+
   it('fails a build that lost an expected extension module', () => {
-    expect(() => checkExpectedModules({ file: 'pandas-2.3.json', extensions: { expected: ['pandas._libs.lib', 'pandas._libs.window.aggregations'], testHelpers: [], patchCython: true } }, ['pandas._libs.lib'])).toThrowError(
+    expect(() => checkExpectedModules({ file: 'pandas-2.3.json', extensions: { expected: ['pandas._libs.lib', 'pandas._libs.window.aggregations'], testHelpers: [] } }, ['pandas._libs.lib'])).toThrowError(
       'the build produced no extension module pandas._libs.window.aggregations',
     );
   });

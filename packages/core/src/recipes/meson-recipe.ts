@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { SourceLock } from '../lock';
 import { WasiPystackError } from '../errors';
-import { boolean, listOf, mapOf, object, oneOf, parseChecked, string, stringOrBoolean } from './validate';
+import { collectPatches } from '../patches';
+import { boolean, listOf, mapOf, object, oneOf, parseChecked, string, stringOrBoolean, stringOrList } from './validate';
 
 export const MESON_RECIPE_FORMAT = 'wasi-pystack-meson-recipe/1';
 
@@ -17,8 +18,11 @@ export interface MesonPackageRecipe {
   package: string;
   /** Lock key of its sdist. */
   source: string;
-  /** Folder of patch files applied to the source in name order. */
-  patches?: string;
+  /**
+   * Patch folders and files (every .patch of a folder), applied to the source in the order of their
+   * file names. A patch two versions share lives in one place and both recipes name it.
+   */
+  patches?: string | string[];
   /** Reviewed function-pointer casts (core/src/function-casts); missing file = none reviewed. */
   castAllowList?: string;
   /** Lock keys of the wheels installed into the build-machine venv: Cython, meson(-python), versioneer. */
@@ -44,9 +48,20 @@ export interface MesonPackageRecipe {
     expected: string[];
     /** Modules that exist only for the package's own tests: built into test-helpers/, with their own manifest. */
     testHelpers: string[];
-    /** Cython-generated sources get unique init symbols (cython-patcher) before they are compiled. */
-    patchCython: boolean;
   };
+  /**
+   * Code that runs between `meson setup` and the extension build, by name: "cython-patcher" (Cython
+   * runs first, then every generated module gets a unique init symbol), or a package exporting
+   * `mesonHooks`.
+   */
+  hooks?: string[];
+  /** Extra arguments for every compile (a recipe overlay's; experiments/ uses them). */
+  compileArgs?: string[];
+  /**
+   * Leave symbols that upstream archives define too as they are (no renames). Only for overlays that
+   * reproduce other builds (docs/stack-root-cause.md): such archives link only with duplicates allowed.
+   */
+  keepDuplicateSymbols?: boolean;
   /**
    * A library recipe file (core's `wasi-pystack-library-recipes/1`) of C libraries the package links,
    * e.g. NumPy's BLAS. Built into a prefix (a step of its own) that meson finds through pkg-config;
@@ -71,13 +86,16 @@ const check = object({
   format: oneOf(MESON_RECIPE_FORMAT),
   package: string,
   source: string,
-  'patches?': string,
+  'patches?': stringOrList,
   'castAllowList?': string,
   buildWheels: listOf(string),
   meson: object({ command: string, options: listOf(string) }),
   upstream: listOf(string),
   crossProperties: mapOf(stringOrBoolean),
-  extensions: object({ expected: listOf(string), testHelpers: listOf(string), patchCython: boolean }),
+  extensions: object({ expected: listOf(string), testHelpers: listOf(string) }),
+  'hooks?': listOf(string),
+  'compileArgs?': listOf(string),
+  'keepDuplicateSymbols?': boolean,
   'libraries?': string,
   linkArgs: listOf(string),
   needs: listOf(oneOf('c++')),
@@ -89,8 +107,8 @@ export interface LoadedMesonRecipe extends MesonPackageRecipe {
   file: string;
   /** Its name: the file name without .json ("numpy-2.4"). */
   name: string;
-  /** patches, castAllowList and libraries made absolute. */
-  patchesDir?: string;
+  /** patches, castAllowList and libraries made absolute; patchFiles: every patch, in order. */
+  patchFiles: string[];
   castAllowListFile?: string;
   librariesFile?: string;
 }
@@ -104,7 +122,8 @@ export function parseMesonRecipe(text: string, file: string, lock?: SourceLock):
   }
   const at = (p?: string) => (p === undefined ? undefined : isAbsolute(p) ? p : join(dirname(file), p));
   const name = file.split('/').pop()!.replace(/\.json$/, '');
-  return { ...recipe, file, name, patchesDir: at(recipe.patches), castAllowListFile: at(recipe.castAllowList), librariesFile: at(recipe.libraries) };
+  const patchEntries = recipe.patches === undefined ? [] : Array.isArray(recipe.patches) ? recipe.patches : [recipe.patches];
+  return { ...recipe, file, name, patchFiles: collectPatches(patchEntries.map((p) => at(p)!)), castAllowListFile: at(recipe.castAllowList), librariesFile: at(recipe.libraries) };
 }
 
 export function readMesonRecipe(file: string, lock?: SourceLock): LoadedMesonRecipe {

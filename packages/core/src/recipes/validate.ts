@@ -40,6 +40,11 @@ export const stringOrBoolean: Check = (v, path, problems) => {
   if (typeof v !== 'string' && typeof v !== 'boolean') problems.push(`${path}: must be a string or true/false, not ${describe(v)}`);
 };
 
+export const stringOrList: Check = (v, path, problems) => {
+  if (Array.isArray(v)) listOf(string)(v, path, problems);
+  else string(v, path, problems);
+};
+
 /** An object with exactly these keys; keys ending in '?' may be left out. */
 export const object =
   (fields: Record<string, Check>): Check =>

@@ -7,9 +7,10 @@ import type { CompileExecutorOptions } from './schema';
 export function normalizeOptions(options: CompileExecutorOptions, workspaceRoot: string): NumpyWasiOptions {
   return {
     workspaceRoot,
-    pythonWasi: join(workspaceRoot, options.pythonWasi ?? 'dist/python-wasi'),
+    pythonWasi: join(workspaceRoot, options.upstream?.['python-wasi'] ?? options.pythonWasi ?? 'dist/python-wasi'),
     outDir: join(workspaceRoot, options.outputPath ?? 'dist/numpy-wasi'),
     jobs: options.jobs,
+    configuration: options.configuration,
     recipe: options.recipe && options.recipe.endsWith('.json') ? join(workspaceRoot, options.recipe) : options.recipe,
   };
 }

@@ -7,10 +7,11 @@ import type { CompileExecutorOptions } from './schema';
 export function normalizeOptions(options: CompileExecutorOptions, workspaceRoot: string): PandasWasiOptions {
   return {
     workspaceRoot,
-    pythonWasi: join(workspaceRoot, options.pythonWasi ?? 'dist/python-wasi'),
-    numpyWasi: join(workspaceRoot, options.numpyWasi ?? 'dist/numpy-wasi'),
+    pythonWasi: join(workspaceRoot, options.upstream?.['python-wasi'] ?? options.pythonWasi ?? 'dist/python-wasi'),
+    numpyWasi: join(workspaceRoot, options.upstream?.['numpy-wasi'] ?? options.numpyWasi ?? 'dist/numpy-wasi'),
     outDir: join(workspaceRoot, options.outputPath ?? 'dist/pandas-wasi'),
     jobs: options.jobs,
+    configuration: options.configuration,
     recipe: options.recipe && options.recipe.endsWith('.json') ? join(workspaceRoot, options.recipe) : options.recipe,
   };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { WasiPystackError, queryCommand, runCommand, timed, type MesonBuildContext } from '@wasi-pystack/core';
-import { patchCythonFile, uniqueInitSymbol } from '@wasi-pystack/cython-patcher';
+import { WasiPystackError, queryCommand, runCommand, timed, type MesonBuildContext, type MesonBuildHooks } from '@wasi-pystack/core';
+import { patchCythonFile } from './patch-files';
+import { uniqueInitSymbol } from './unique-init';
 
 /** Cython's generated sources in a meson build dir (<target>.p/<path>.pyx.c|cpp) with their module names. */
 export function generatedCythonSources(ninja: string, buildDir: string, logFile?: string): { file: string; module: string }[] {
@@ -13,8 +14,9 @@ export function generatedCythonSources(ninja: string, buildDir: string, logFile?
 }
 
 /**
- * What is genuinely pandas' own in its build: Cython runs first (through meson's own edges), then the
- * cython-patcher gives every generated module a unique init symbol, then the pipeline compiles.
+ * Cython through meson, for any meson package with Cython modules (a recipe's `"hooks":
+ * ["cython-patcher"]`; pandas): Cython runs first (through meson's own edges), then every generated
+ * module gets a unique init symbol, then core's meson pipeline compiles.
  */
 export async function cythonizeAndPatch(ctx: MesonBuildContext) {
   const ninja = ctx.toolchain.ninja;
@@ -34,3 +36,6 @@ export async function cythonizeAndPatch(ctx: MesonBuildContext) {
   const cythonModules = new Set(generated.map((g) => g.module));
   return { initSymbolFor: (m: { name: string; initSymbol: string }) => (cythonModules.has(m.name) ? uniqueInitSymbol(m.name) : m.initSymbol) };
 }
+
+/** What core's meson pipeline loads for a recipe naming the hook "cython-patcher". */
+export const mesonHooks: MesonBuildHooks = { beforeExtensions: cythonizeAndPatch, code: [__filename] };

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * The identity of the code that builds a step: a hash of the content of the given module files and
+ * of every module they import by a relative path, transitively. It goes into step keys instead of a
+ * hand-kept version number, so any change to what builds a step rebuilds it, and nothing else does.
+ *
+ * Content only, never paths: a package installed elsewhere (or a clone at another place) hashes the
+ * same. Built JavaScript and TypeScript sources hash differently; every build runs the built
+ * JavaScript (tools/build-packages.mjs), so that is what keys are made of.
+ */
+const RELATIVE_IMPORT = /(?:require\(\s*|\bfrom\s+|\bimport\s*\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
+const EXTENSIONS = ['', '.js', '.ts', '/index.js', '/index.ts'];
+
+function resolveModule(from: string, spec: string): string | undefined {
+  const base = resolve(dirname(from), spec);
+  for (const ext of EXTENSIONS) {
+    const file = `${base}${ext}`;
+    if (existsSync(file) && statSync(file).isFile()) return file;
+  }
+  return undefined;
+}
+
+/** Every module file the roots reach through relative imports (the roots included), sorted. */
+export function moduleClosure(roots: string[]): string[] {
+  const seen = new Set<string>();
+  const stack = roots.map((r) => resolve(r));
+  while (stack.length) {
+    const file = stack.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
+      const next = resolveModule(file, m[1]);
+      if (next && !seen.has(next)) stack.push(next);
+    }
+  }
+  return [...seen].sort();
+}
+
+const cache = new Map<string, string>();
+
+/** Hash of the content of every module the roots reach (see moduleClosure), plus data files given as they are. */
+export function codeIdentity(roots: string[], dataFiles: string[] = []): string {
+  const id = JSON.stringify([roots, dataFiles]);
+  const known = cache.get(id);
+  if (known) return known;
+  const digests = [...moduleClosure(roots), ...dataFiles.map((f) => resolve(f))].map((f) => createHash('sha256').update(readFileSync(f)).digest('hex'));
+  const identity = createHash('sha256').update(digests.sort().join('\n')).digest('hex').slice(0, 20);
+  cache.set(id, identity);
+  return identity;
+}

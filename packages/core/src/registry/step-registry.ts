@@ -1,0 +1,208 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { WasiPystackError } from '../errors';
+import { findPinned, readLock, requiredClosure, type SourceLock } from '../lock';
+import { readManifest } from '../manifest';
+import { buildCExtensionPackage, parseCExtensionRecipe, type LoadedCExtensionRecipe } from '../recipes/c-extension-recipe';
+import { buildCPython } from '../recipes/cpython-pipeline';
+import { parseCPythonRecipe, type LoadedCPythonRecipe } from '../recipes/cpython-recipe';
+import { buildMesonPackage } from '../recipes/meson-pipeline';
+import { parseMesonRecipe, type LoadedMesonRecipe } from '../recipes/meson-recipe';
+import { listOf, mapOf, object, oneOf, parseChecked, parseJsonFile, string } from '../recipes/validate';
+import type { Check } from '../recipes/validate';
+
+/**
+ * The registry of build steps. A step is one file, `wasi-step.json`: its builder, the steps it builds
+ * on, its configurations (each a recipe: a file beside it, or written inline) and the module of its
+ * stack. nx-plugin turns every step file it finds (the packages' own, and any in the workspace) into
+ * a project with a compile target and its dependencies; no TypeScript is written for a new step.
+ */
+export const STEP_FILE = 'wasi-step.json';
+export const STEP_FORMAT = 'wasi-pystack-step/1';
+export const DEFAULT_CONFIGURATION = 'default';
+
+/** Which pipeline builds a step's recipes, and the recipe format each takes. */
+export const BUILDERS = {
+  cpython: 'wasi-pystack-cpython-recipe/1',
+  meson: 'wasi-pystack-meson-recipe/1',
+  'c-extension': 'wasi-pystack-c-extension-recipe/1',
+} as const;
+export type BuilderName = keyof typeof BUILDERS;
+
+export interface StepFile {
+  format: typeof STEP_FORMAT;
+  /** The step's name, also its Nx project ("numpy-wasi"). */
+  step: string;
+  description: string;
+  builder: BuilderName;
+  /** Steps whose outputs this one builds on; python-wasi for every package. */
+  upstream: string[];
+  /** "default" and any others ("pandas3"); each a recipe file (relative to this file) or an inline recipe. */
+  configurations: Record<string, { recipe: string | Record<string, unknown> }>;
+  /** The Nx executor of the compile target. Default: nx-plugin's, which builds any step. */
+  executor?: string;
+  /** A command module of this step's whole stack (bundle and build targets): dist/modules/<name>.wasm. */
+  module?: { name: string; description: string };
+}
+
+export interface RegisteredStep extends StepFile {
+  /** The step file. */
+  file: string;
+}
+
+const check: Check = object({
+  format: oneOf(STEP_FORMAT),
+  step: string,
+  description: string,
+  builder: oneOf(...Object.keys(BUILDERS)),
+  upstream: listOf(string),
+  configurations: mapOf(object({ recipe: (v, path, problems) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : string(v, path, problems)) })),
+  'executor?': string,
+  'module?': object({ name: string, description: string }),
+});
+
+const STEP_NAME = /^[a-z][a-z0-9-]*$/;
+
+export function parseStepFile(text: string, file: string): RegisteredStep {
+  const step = parseChecked<StepFile>(text, file, check, 'correct the keys named above (see StepFile in @wasi-pystack/core)');
+  const problems: string[] = [];
+  if (!STEP_NAME.test(step.step)) problems.push(`step: '${step.step}' must be lowercase letters, digits and dashes`);
+  if (!step.configurations[DEFAULT_CONFIGURATION]) problems.push(`configurations/${DEFAULT_CONFIGURATION}: missing`);
+  if (problems.length) throw new WasiPystackError(`${file} has ${problems.length} problem(s)`, 'correct the keys named above (see StepFile in @wasi-pystack/core)', problems);
+  return { ...step, file };
+}
+
+export function readStepFile(file: string): RegisteredStep {
+  if (!existsSync(file)) throw new WasiPystackError(`no step file at ${file}`, `name a ${STEP_FILE} that exists`);
+  return parseStepFile(readFileSync(file, 'utf8'), file);
+}
+
+export interface StepRegistry {
+  /** Every step by name, in build order (a step after the steps it builds on). */
+  steps: Map<string, RegisteredStep>;
+}
+
+/**
+ * The registry of the given step files. A later file of a name already registered replaces it (a
+ * workspace's own step overrides a package's). Unknown upstream steps and cycles are errors.
+ */
+export function stepRegistry(files: string[]): StepRegistry {
+  const byName = new Map<string, RegisteredStep>();
+  for (const file of files) {
+    const step = readStepFile(file);
+    byName.set(step.step, step);
+  }
+  for (const step of byName.values()) {
+    const unknown = step.upstream.filter((u) => !byName.has(u));
+    if (unknown.length) throw new WasiPystackError(`${step.file} builds on ${unknown.join(', ')}, which no step file registers`, `add the step file of ${unknown.join(', ')} to the workspace or the plugin's options, or correct upstream`, [...byName.keys()].map((n) => `known: ${n}`));
+  }
+  const ordered = new Map<string, RegisteredStep>();
+  const visiting = new Set<string>();
+  const visit = (name: string, path: string[]) => {
+    if (ordered.has(name)) return;
+    if (visiting.has(name)) throw new WasiPystackError(`the steps build on each other in a cycle: ${[...path, name].join(' -> ')}`, 'remove one of these upstream entries');
+    visiting.add(name);
+    for (const u of byName.get(name)!.upstream) visit(u, [...path, name]);
+    visiting.delete(name);
+    ordered.set(name, byName.get(name)!);
+  };
+  for (const name of [...byName.keys()].sort()) visit(name, []);
+  return { steps: ordered };
+}
+
+/** The step by name, with an error listing the registered ones. */
+export function getStep(registry: StepRegistry, name: string): RegisteredStep {
+  const step = registry.steps.get(name);
+  if (!step) throw new WasiPystackError(`no step '${name}' is registered`, `register its ${STEP_FILE}, or choose one of: ${[...registry.steps.keys()].join(', ')}`);
+  return step;
+}
+
+/** Every step a step builds on, transitively, in build order (not the step itself). */
+export function upstreamClosure(registry: StepRegistry, name: string): string[] {
+  const needed = new Set<string>();
+  const add = (n: string) => getStep(registry, n).upstream.forEach((u) => (needed.has(u) ? undefined : (add(u), needed.add(u))));
+  add(name);
+  return [...registry.steps.keys()].filter((n) => needed.has(n));
+}
+
+/** The configuration a step builds for a workspace configuration: its own of that name, else its default. */
+export const configurationOf = (step: StepFile, configuration: string) => (step.configurations[configuration] ? configuration : DEFAULT_CONFIGURATION);
+
+export type LoadedStepRecipe = { builder: 'cpython'; recipe: LoadedCPythonRecipe } | { builder: 'meson'; recipe: LoadedMesonRecipe } | { builder: 'c-extension'; recipe: LoadedCExtensionRecipe };
+
+/** The recipe a step builds in a configuration, read and checked by its builder. */
+export function stepRecipe(step: RegisteredStep, configuration = DEFAULT_CONFIGURATION, lock?: SourceLock): LoadedStepRecipe {
+  const entry = step.configurations[configurationOf(step, configuration)];
+  const inline = typeof entry.recipe !== 'string';
+  const file = inline ? step.file : isAbsolute(entry.recipe as string) ? (entry.recipe as string) : join(dirname(step.file), entry.recipe as string);
+  let text: string;
+  if (inline) text = JSON.stringify(entry.recipe);
+  else {
+    if (!existsSync(file)) throw new WasiPystackError(`${step.file}: configurations/${configurationOf(step, configuration)}/recipe names ${file}, which does not exist`, 'correct the recipe path (relative to the step file)');
+    text = readFileSync(file, 'utf8');
+  }
+  const format = (parseJsonFile(text, file) as { format?: string })?.format;
+  if (format !== BUILDERS[step.builder]) throw new WasiPystackError(`${file} is a recipe of format '${format}', and the step's builder '${step.builder}' takes '${BUILDERS[step.builder]}'`, 'correct the recipe\'s format or the step\'s builder');
+  const named = <T extends { name: string }>(r: T): T => (inline ? { ...r, name: step.step } : r);
+  if (step.builder === 'cpython') return { builder: 'cpython', recipe: named(parseCPythonRecipe(text, file, lock)) };
+  if (step.builder === 'meson') return { builder: 'meson', recipe: named(parseMesonRecipe(text, file, lock)) };
+  return { builder: 'c-extension', recipe: named(parseCExtensionRecipe(text, file, lock)) };
+}
+
+/** The lock key a step's recipe builds in each of its configurations. */
+export function stepSources(step: RegisteredStep): Record<string, string> {
+  return Object.fromEntries(Object.keys(step.configurations).map((c) => [c, stepRecipe(step, c).recipe.source]));
+}
+
+/**
+ * The steps a project needs for its pinned dependencies, in build order, with the configuration of
+ * each that builds the pinned version: the first step builds CPython; a dependency (or what its lock
+ * entry requires) that a step's recipe builds brings that step and its upstream steps.
+ */
+export function stepsForDependencies(registry: StepRegistry, lock: SourceLock, dependencies: string[]): { step: string; configuration: string; source: string }[] {
+  const PIN = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;,]+)/;
+  const keys = dependencies.map((d) => PIN.exec(d)).flatMap((m) => (m ? [findPinned(lock, m[1], m[2])?.name] : [])).filter((k): k is string => !!k);
+  const wanted = new Map<string, { configuration: string; source: string }>();
+  const builders = [...registry.steps.values()].flatMap((s) => Object.entries(stepSources(s)).map(([configuration, source]) => ({ step: s.step, configuration, source })));
+  const python = builders.find((b) => b.source === 'cpython' && b.configuration === DEFAULT_CONFIGURATION);
+  if (python) wanted.set(python.step, { configuration: DEFAULT_CONFIGURATION, source: 'cpython' });
+  for (const key of requiredClosure(lock, keys)) {
+    const builder = builders.find((b) => b.source === key);
+    if (!builder) continue;
+    wanted.set(builder.step, { configuration: builder.configuration, source: key });
+    for (const u of upstreamClosure(registry, builder.step)) if (!wanted.has(u)) wanted.set(u, { configuration: DEFAULT_CONFIGURATION, source: stepSources(getStep(registry, u))[DEFAULT_CONFIGURATION] });
+  }
+  // An upstream step follows its dependent's configuration when it has one of that name (pandas-3 -> numpy 2.5).
+  for (const [name, w] of wanted) {
+    for (const u of upstreamClosure(registry, name)) {
+      const step = getStep(registry, u);
+      if (w.configuration !== DEFAULT_CONFIGURATION && step.configurations[w.configuration]) wanted.set(u, { configuration: w.configuration, source: stepSources(step)[w.configuration] });
+    }
+  }
+  return [...registry.steps.keys()].filter((n) => wanted.has(n)).map((step) => ({ step, ...wanted.get(step)! }));
+}
+
+export interface BuildStepOptions {
+  workspaceRoot: string;
+  configuration?: string;
+  /** Output folders of the upstream steps, by step name. */
+  upstream: Record<string, string>;
+  /** Where the output is copied (the Nx target's output). */
+  outDir: string;
+  jobs?: number;
+}
+
+/** Builds one registered step with its builder (on the step engine). */
+export async function buildRegisteredStep(step: RegisteredStep, options: BuildStepOptions): Promise<{ outDir: string; version: string }> {
+  const { builder, recipe } = stepRecipe(step, options.configuration, readLock(options.workspaceRoot));
+  const missing = step.upstream.filter((u) => !options.upstream[u]);
+  if (missing.length) throw new WasiPystackError(`${step.step} builds on ${missing.join(', ')}, and no output folder was given for it`, `pass upstream.${missing[0]} (the output folder of that step)`);
+  // Upstream outputs by the name their manifests give (cpython, numpy, ...): what recipes call them.
+  const byManifest = Object.fromEntries(step.upstream.map((u) => [readManifest(options.upstream[u]).name, options.upstream[u]]));
+  const common = { workspaceRoot: options.workspaceRoot, outDir: options.outDir, jobs: options.jobs };
+  if (builder === 'cpython') return buildCPython(recipe, common);
+  const pythonWasi = byManifest.cpython;
+  if (!pythonWasi) throw new WasiPystackError(`${step.step} builds a Python package, and none of its upstream steps (${step.upstream.join(', ') || 'none'}) is CPython`, 'add the step that builds CPython (python-wasi) to upstream');
+  if (builder === 'meson') return buildMesonPackage(recipe, { ...common, pythonWasi, upstream: byManifest });
+  return buildCExtensionPackage(recipe, { ...common, pythonWasi });
+}
