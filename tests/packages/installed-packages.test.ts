@@ -65,7 +65,7 @@ describe('the packages installed from their tarballs, outside the repository', (
     expect(report.missingAssets).toEqual([]);
     expect(report.lockFrom).toBe(join(dir, 'node_modules', '@wasi-pystack', 'core', 'dist', 'sources.lock.json'));
     const imported = run(dir, [process.execPath, '--input-type=module', '-e', "import { link } from '@wasi-pystack/linker'; import { createNodesV2 } from '@wasi-pystack/nx-plugin'; console.log(typeof link, createNodesV2[0])"]);
-    expect(imported).toBe('function **/pyproject.toml\n');
+    expect(imported).toBe('function **/{pyproject.toml,wasi-step.json}\n');
     // Nothing that runs needs a TypeScript loader: no .ts file ships.
     const files = execFileSync('find', [join(dir, 'node_modules', '@wasi-pystack'), '-name', '*.ts', '-not', '-name', '*.d.ts'], { encoding: 'utf8' });
     expect(files).toBe('');

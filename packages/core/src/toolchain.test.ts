@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock } from './lock';
+import { queryCommand } from './run';
 import { resolveToolchain, TARGET_CODEGEN_FLAGS } from './toolchain';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -14,8 +14,8 @@ describe('the toolchain wrappers', () => {
     const toolchain = await resolveToolchain(readLock(ROOT));
     const dir = mkdtempSync(join(tmpdir(), 'simd-'));
     writeFileSync(join(dir, 'axpy.c'), 'void axpy(int n, double a, const double *x, double *restrict y) { for (int i = 0; i < n; i++) y[i] += a * x[i]; }\n');
-    execFileSync(toolchain.cc, ['-O2', '-c', 'axpy.c', '-o', 'axpy.o'], { cwd: dir });
-    const disassembly = execFileSync(toolchain.objdump, ['-d', join(dir, 'axpy.o')], { encoding: 'utf8' });
+    queryCommand({ argv: [toolchain.cc, '-O2', '-c', 'axpy.c', '-o', 'axpy.o'], cwd: dir });
+    const disassembly = queryCommand({ argv: [toolchain.objdump, '-d', join(dir, 'axpy.o')], cwd: dir });
     expect(disassembly).toMatch(/f64x2\.mul/);
   });
 });

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { queryCommand } from '@wasi-pystack/core';
 import { optimizationLevel, PYTHON_DIR } from './index';
 
 describe('optimizationLevel', () => {
@@ -23,8 +23,9 @@ describe('make_bundle.py at an optimization level', () => {
     writeFileSync(join(dir, 'src', 'm.py'), 'def f():\n    """the docstring"""\n    assert False, "the assert"\n');
     const plan = { output: join(dir, 'bundle.bin'), listing: join(dir, 'files.json'), compress: false, optimize, roots: [{ path: join(dir, 'src'), origin: 'test' }], wheels: [] };
     writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
-    const r = spawnSync('python3', [join(PYTHON_DIR, 'make_bundle.py'), join(dir, 'plan.json')], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
+    const log = join(dir, 'make_bundle.log');
+    queryCommand({ argv: ['python3', join(PYTHON_DIR, 'make_bundle.py'), join(dir, 'plan.json')], cwd: dir }, { logFile: log });
+    expect(readFileSync(log, 'utf8').split('\n').filter((l) => l && !/^(📁|❯)/.test(l))).toEqual([]);
     const bytes = readFileSync(plan.output).toString('latin1');
     return { docstrings: bytes.includes('the docstring'), asserts: bytes.includes('the assert') };
   }

@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { queryCommand } from '../run';
+import { readStepRecord } from '../step-cache';
+import { codeIdentity, moduleClosure } from './code-identity';
+import { runStep, stepKeyOf, type StepDefinition } from './step-engine';
+
+function moduleTree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'code-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+describe('codeIdentity', () => {
+  it('covers a module and what it imports by relative path, by content and not by place', () => {
+    const a = moduleTree({ 'main.js': 'const x = require("./helper");', 'helper.js': 'module.exports = 1;', 'unused.js': 'x' });
+    const b = moduleTree({ 'main.js': 'const x = require("./helper");', 'helper.js': 'module.exports = 1;' });
+    expect(moduleClosure([join(a, 'main.js')]).map((f) => f.slice(a.length + 1))).toEqual(['helper.js', 'main.js']);
+    expect(codeIdentity([join(a, 'main.js')])).toBe(codeIdentity([join(b, 'main.js')]));
+    const c = moduleTree({ 'main.js': 'const x = require("./helper");', 'helper.js': 'module.exports = 2;' });
+    expect(codeIdentity([join(c, 'main.js')])).not.toBe(codeIdentity([join(a, 'main.js')]));
+  });
+});
+
+describe('runStep', () => {
+  const root = mkdtempSync(join(tmpdir(), 'engine-'));
+  process.env.WASI_PYSTACK_CACHE = root;
+  const definition = (over: Partial<StepDefinition> = {}): StepDefinition => ({
+    step: 'demo',
+    what: 'demo 1.0',
+    recipe: { flags: ['-O2'] },
+    code: [__filename],
+    phases: [
+      { name: 'write', run: ({ out }) => writeFileSync(join(out, 'result.txt'), 'built') },
+      { name: 'manifest', run: ({ writeManifest }) => writeManifest({ name: 'demo', version: '1.0', libraries: [], linkArgs: [], modules: [], pythonRoots: [], includeDirs: [], facts: {} }) },
+    ],
+    ...over,
+  });
+
+  it('keys a step by its recipe, patches and code, runs its phases once and records their times', async () => {
+    expect(stepKeyOf(definition())).toMatchObject({ recipe: { flags: ['-O2'] }, patches: [] });
+    expect(stepKeyOf(definition({ recipe: { flags: ['-Os'] } }))).not.toEqual(stepKeyOf(definition()));
+    const first = await runStep(definition());
+    expect(first.cached).toBe(false);
+    expect(readFileSync(join(first.outDir, 'result.txt'), 'utf8')).toBe('built');
+    expect(JSON.parse(readFileSync(join(first.outDir, 'wasi-manifest.json'), 'utf8')).format).toBe('wasi-pystack-manifest/1');
+    expect(Object.keys(readStepRecord(first.outDir).phases ?? {})).toEqual(['write', 'manifest']);
+    const again = await runStep(definition({ phases: [{ name: 'never', run: () => { throw new Error('ran again'); } }] }));
+    expect(again).toMatchObject({ cached: true, outDir: first.outDir });
+  });
+
+  it('leaves no entry behind when a phase fails', async () => {
+    const failing = definition({ recipe: { broken: true }, phases: [{ name: 'fail', run: () => { throw new Error('compile failed'); } }] });
+    await expect(runStep(failing)).rejects.toThrow('compile failed');
+    const again = await runStep({ ...failing, phases: definition().phases });
+    expect(again.cached).toBe(false);
+  });
+
+  it('unpacks and patches the source, taking the source date from before the patches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'source-'));
+    mkdirSync(join(dir, 'pkg-1.0'));
+    writeFileSync(join(dir, 'pkg-1.0', 'a.txt'), 'one\n');
+    utimesSync(join(dir, 'pkg-1.0', 'a.txt'), new Date(1_000_000_000_000), new Date(1_000_000_000_000));
+    queryCommand({ argv: ['tar', '-czf', join(dir, 'pkg-1.0.tar.gz'), '-C', dir, 'pkg-1.0'], cwd: dir });
+    const sha256 = (await import('node:crypto')).createHash('sha256').update(readFileSync(join(dir, 'pkg-1.0.tar.gz'))).digest('hex');
+    mkdirSync(join(root, 'sources'), { recursive: true });
+    writeFileSync(join(root, 'sources', 'pkg-1.0.tar.gz'), readFileSync(join(dir, 'pkg-1.0.tar.gz')));
+    const patch = join(dir, '0001-two.patch');
+    writeFileSync(patch, 'Reason: a test.\n\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-one\n+two\n');
+    let seen: { text: string; epoch?: string } = { text: '' };
+    await runStep(definition({
+      source: { name: 'pkg', version: '1.0', file: 'pkg-1.0.tar.gz', sha256, mirrors: ['https://example.invalid/pkg-1.0.tar.gz'] },
+      patches: [patch],
+      phases: [{ name: 'look', run: ({ src, sourceDateEpoch }) => void (seen = { text: readFileSync(join(src, 'a.txt'), 'utf8'), epoch: sourceDateEpoch }) }],
+    }));
+    expect(seen).toEqual({ text: 'two\n', epoch: '1000000000' });
+  });
+});

@@ -1,0 +1,98 @@
+// A step added to a workspace with no TypeScript: one step file (with its recipe inline) and one
+// patch under recipes/, a project whose pyproject.toml pins the package, and Nx. The plugin finds
+// the step file, the project depends on it, the step builds markupsafe's C extension on the step
+// engine (CPython restored from the step cache), and the module uses that C code.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stepsDir } from '@wasi-pystack/core';
+import { wasmImports } from '@wasi-pystack/linker';
+import { ROOT, wasmtime } from './runtime/runtimes';
+
+const FIXTURE = join(__dirname, 'fixtures', 'registry-step');
+
+function nx(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NX_TUI: 'false', NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
+  return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+/** A scratch workspace outside the repository: this repository's packages (linked), its lock, and the fixture. */
+function scratchWorkspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wasi-pystack-registry-'));
+  cpSync(FIXTURE, dir, { recursive: true });
+  cpSync(join(ROOT, 'deps'), join(dir, 'deps'), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+  writeFileSync(join(dir, 'nx.json'), JSON.stringify({ plugins: ['@wasi-pystack/nx-plugin'], useDaemonProcess: false, analytics: false, neverConnectToCloud: true }));
+  return dir;
+}
+
+const BUILD_TIMEOUT = 1_200_000;
+
+describe('a step from one recipe file and a patch, in a scratch workspace', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = scratchWorkspace();
+  });
+
+  it('becomes a project the pinning project depends on, with no TypeScript written', () => {
+    const r = nx(dir, 'show', 'project', 'markupsafe', '--json');
+    expect(r.code, r.out).toBe(0);
+    const step = JSON.parse(r.out.slice(r.out.indexOf('{'), r.out.lastIndexOf('}') + 1));
+    expect(step.targets.compile).toMatchObject({ executor: '@wasi-pystack/nx-plugin:compile', options: { step: 'recipes/markupsafe/wasi-step.json', outputPath: 'dist/markupsafe' } });
+    expect(step.targets['compile-python-wasi'].executor).toBe('@wasi-pystack/python-wasi:compile');
+    const app = nx(dir, 'show', 'project', 'app', '--json');
+    const targets = JSON.parse(app.out.slice(app.out.indexOf('{'), app.out.lastIndexOf('}') + 1)).targets;
+    expect(targets.bundle.options.inputs).toEqual(['app/dist/steps/python-wasi', 'dist/markupsafe']);
+  });
+
+  it('builds through Nx into a module that imports the patched package and runs its C code', () => {
+    const build = nx(dir, 'run', 'app:build', '--outputStyle=static');
+    expect(build.code, build.out.slice(-4000)).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'dist', 'markupsafe', 'wasi-manifest.json'), 'utf8'));
+    expect(manifest.modules).toEqual([{ name: 'markupsafe._speedups', initSymbol: 'PyInit_markupsafe___speedups' }]);
+    const record = JSON.parse(readFileSync(join(dir, 'dist', 'markupsafe', '.step-complete.json'), 'utf8'));
+    expect(record.step).toBe('markupsafe-wasm32-wasip1');
+    const module = join(dir, 'app', 'dist', 'app.wasm');
+    expect([...new Set(wasmImports(module).map((i) => i.module))]).toEqual(['wasi_snapshot_preview1']);
+    const probe = [
+      'import markupsafe, markupsafe._speedups as c, sys',
+      'print(markupsafe.__wasi_pystack_patched__, "markupsafe._speedups" in sys.builtin_module_names)',
+      'print(markupsafe._escape_inner is c._escape_inner, type(c._escape_inner).__name__)',
+      'print(markupsafe.escape("<a href=\\"x\\">&</a>"))',
+    ].join('\n');
+    const r = wasmtime.run(module, ['-c', probe]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('0001 True\nTrue builtin_function_or_method\n&lt;a href=&#34;x&#34;&gt;&amp;&lt;/a&gt;\n');
+  }, BUILD_TIMEOUT);
+
+  it('names the step file and the key of a bad recipe, and leaves no cache entry behind', () => {
+    const stepFile = join(dir, 'recipes', 'markupsafe', 'wasi-step.json');
+    const good = readFileSync(stepFile, 'utf8');
+    const broken = JSON.parse(good);
+    broken.configurations.default.recipe.extension = broken.configurations.default.recipe.extensions;
+    delete broken.configurations.default.recipe.extensions;
+    writeFileSync(stepFile, JSON.stringify(broken));
+    const before = existsSync(join(stepsDir(), 'markupsafe-wasm32-wasip1')) ? readdirSync(join(stepsDir(), 'markupsafe-wasm32-wasip1')).sort() : [];
+    const r = nx(dir, 'run', 'markupsafe:compile', '--outputStyle=static', '--skip-nx-cache');
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain(`${stepFile} has 2 problem(s)\n  extension: unknown key\n  extensions: missing\nFix: correct the keys named above (see CExtensionRecipe in @wasi-pystack/core)`);
+    const unpinned = JSON.parse(good);
+    unpinned.configurations.default.recipe.source = 'markupsafe-9';
+    writeFileSync(stepFile, JSON.stringify(unpinned));
+    const r2 = nx(dir, 'run', 'markupsafe:compile', '--outputStyle=static', '--skip-nx-cache');
+    expect(r2.out).toContain(`${stepFile} names sources the lock does not pin\n  markupsafe-9: not a key under sources in ${join(dir, 'deps', 'sources.lock.json')}`);
+    const failing = JSON.parse(good);
+    failing.configurations.default.recipe.extensions[0].cflags = ['-include', 'wasi-pystack-no-such-header.h'];
+    writeFileSync(stepFile, JSON.stringify(failing));
+    const r3 = nx(dir, 'run', 'markupsafe:compile', '--outputStyle=static', '--skip-nx-cache');
+    expect(r3.code).not.toBe(0);
+    expect(r3.out).toMatch(/command failed \(exit 1\): \S+\/cc -c .*_speedups\.c[\s\S]*log: \S+\/steps\/markupsafe-wasm32-wasip1\/\w+\.log/);
+    const after = readdirSync(join(stepsDir(), 'markupsafe-wasm32-wasip1')).sort();
+    // Only the failed build's log and work folder are new; no entry without its completion marker.
+    for (const entry of after.filter((e) => !before.includes(e))) expect(entry).toMatch(/\.(log|work)$/);
+    writeFileSync(stepFile, good);
+  }, BUILD_TIMEOUT);
+});
