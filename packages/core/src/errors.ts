@@ -1,3 +1,6 @@
+/** Messages only, never what a step builds: not part of step keys (engine/code-identity.ts). */
+const WASI_PYSTACK_KEY_NEUTRAL = true;
+
 /**
  * The one error shape users see: what is wrong, and what to do about it.
  * Build steps throw these for bad input; anything else is a bug.

@@ -137,6 +137,6 @@ export function stepOutputIdentity(outDir: string): string {
 }
 
 /** What a finished step recorded: its key and how long its cold build took. */
-export function readStepRecord(outDir: string): { step: string; key: unknown; seconds?: number; finished: string; phases?: Record<string, number> } {
+export function readStepRecord(outDir: string): { step: string; key: unknown; seconds?: number; finished: string; phases?: Record<string, { seconds: number; cpuSeconds: number }> } {
   return JSON.parse(readFileSync(join(outDir, DONE_MARKER), 'utf8'));
 }

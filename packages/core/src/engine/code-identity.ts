@@ -10,7 +10,13 @@ import { dirname, resolve } from 'node:path';
  * Content only, never paths: a package installed elsewhere (or a clone at another place) hashes the
  * same. Built JavaScript and TypeScript sources hash differently; every build runs the built
  * JavaScript (tools/build-packages.mjs), so that is what keys are made of.
+ *
+ * A module that declares `const WASI_PYSTACK_KEY_NEUTRAL = true` at the start of a line (log lines,
+ * timings: code that cannot change what a step builds) is left out with what it imports, so improving
+ * a log message does not rebuild every step.
  */
+const MARKER = 'WASI_PYSTACK_KEY_NEUTRAL';
+const KEY_NEUTRAL_LINE = new RegExp(`^(?:export )?const ${MARKER} = true;`, 'm');
 const RELATIVE_IMPORT = /(?:require\(\s*|\bfrom\s+|\bimport\s*\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
 const EXTENSIONS = ['', '.js', '.ts', '/index.js', '/index.ts'];
 
@@ -30,8 +36,10 @@ export function moduleClosure(roots: string[]): string[] {
   while (stack.length) {
     const file = stack.pop()!;
     if (seen.has(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    if (KEY_NEUTRAL_LINE.test(text) && !roots.some((r) => resolve(r) === file)) continue;
     seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
+    for (const m of text.matchAll(RELATIVE_IMPORT)) {
       const next = resolveModule(file, m[1]);
       if (next && !seen.has(next)) stack.push(next);
     }

@@ -22,6 +22,13 @@ describe('codeIdentity', () => {
     const c = moduleTree({ 'main.js': 'const x = require("./helper");', 'helper.js': 'module.exports = 2;' });
     expect(codeIdentity([join(c, 'main.js')])).not.toBe(codeIdentity([join(a, 'main.js')]));
   });
+
+  it('leaves out modules that say they cannot change what a step builds (log lines), with their imports', () => {
+    const logs = (text: string) => moduleTree({ 'main.js': 'require("./log");', 'log.js': `const WASI_PYSTACK_KEY_NEUTRAL = true;\nrequire("./format");\n${text}`, 'format.js': 'x' });
+    const [one, two] = [logs('exports.log = (m) => m;'), logs('exports.log = (m) => `[x] ${m}`;')];
+    expect(moduleClosure([join(one, 'main.js')]).map((f) => f.slice(one.length + 1))).toEqual(['main.js']);
+    expect(codeIdentity([join(one, 'main.js')])).toBe(codeIdentity([join(two, 'main.js')]));
+  });
 });
 
 describe('runStep', () => {
@@ -46,7 +53,9 @@ describe('runStep', () => {
     expect(first.cached).toBe(false);
     expect(readFileSync(join(first.outDir, 'result.txt'), 'utf8')).toBe('built');
     expect(JSON.parse(readFileSync(join(first.outDir, 'wasi-manifest.json'), 'utf8')).format).toBe('wasi-pystack-manifest/1');
-    expect(Object.keys(readStepRecord(first.outDir).phases ?? {})).toEqual(['write', 'manifest']);
+    const phases = readStepRecord(first.outDir).phases ?? {};
+    expect(Object.keys(phases)).toEqual(['write', 'manifest']);
+    expect(phases.write).toEqual({ seconds: expect.any(Number), cpuSeconds: expect.any(Number) });
     const again = await runStep(definition({ phases: [{ name: 'never', run: () => { throw new Error('ran again'); } }] }));
     expect(again).toMatchObject({ cached: true, outDir: first.outDir });
   });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { extractTarball } from '../extract';
 import { fetchSource } from '../fetch';
 import type { SourceEntry } from '../lock';
-import { log } from '../log';
+import { timedWithCpu } from '../log';
 import { writeManifest, type BuildManifest } from '../manifest';
 import { applyPatchFiles, patchFilesKey } from '../patches';
 import { cachedStep } from '../step-cache';
@@ -81,14 +81,10 @@ export function stepKeyOf(def: StepDefinition): Record<string, unknown> {
 /** Builds a step (or finds it in the step cache); see StepDefinition. */
 export async function runStep(def: StepDefinition): Promise<StepResult> {
   return cachedStep({ step: def.step, key: stepKeyOf(def) }, async (out, work, logFile) => {
-    const phases: Record<string, number> = {};
+    // Wall and CPU seconds per phase, kept in the entry's record (bench/build-profile.mjs reads them).
+    const phases: Record<string, { seconds: number; cpuSeconds: number }> = {};
     const timedPhase = async (name: string, work: () => Promise<void> | void) => {
-      const label = `${def.what}: ${name}`;
-      const start = Date.now();
-      log(`${label} ...`);
-      await work();
-      phases[name] = Math.round((Date.now() - start) / 100) / 10;
-      log(`${label} done in ${phases[name].toFixed(1)} s`);
+      phases[name] = await timedWithCpu(`${def.what}: ${name}`, work);
     };
     const src = join(work, 'src');
     let epoch: string | undefined;
