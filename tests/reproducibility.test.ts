@@ -24,12 +24,18 @@ describe('reproducible builds', () => {
     expect(stepOutputIdentity(a)).toBe(stepOutputIdentity(b));
   });
 
-  it('map the work folder, the cache and the workspace to fixed names in compiled output', () => {
+  it('map the work folder, the cache and the workspace to fixed names in compiled output (the last map that matches wins)', () => {
     expect(prefixMapFlags({ work: '/c/steps/x/k.work', cache: '/c', workspace: '/home/me/repo' })).toEqual([
-      '-ffile-prefix-map=/c/steps/x/k.work=/wasi-pystack/work',
-      '-ffile-prefix-map=/c=/wasi-pystack/cache',
       '-ffile-prefix-map=/home/me/repo=/wasi-pystack/workspace',
+      '-ffile-prefix-map=/c=/wasi-pystack/cache',
+      '-ffile-prefix-map=/c/steps/x/k.work=/wasi-pystack/work',
     ]);
+  });
+
+  it("keep every step's cache key out of CPython's recorded build configuration (so a new key scheme changes no module byte)", () => {
+    const sysconfig = readFileSync(join(ROOT, 'dist', 'python-wasi', 'lib', 'python3.13', '_sysconfigdata__wasi_wasm32-wasi.py'), 'utf8');
+    expect(sysconfig).toContain("'--with-build-python=/wasi-pystack/work/build-python/bin/python3.13'");
+    expect(sysconfig.match(/steps\/[\w-]+\/[0-9a-f]{20}/g) ?? []).toEqual([]);
   });
 
   it('name the first differing wasm section of two modules', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPythonFact } from './build-python';
-import { mapBuildPaths, relocateTextFiles, sourceDateEpoch } from './build-paths';
+import { mapBuildPaths, prefixMapFlags, relocateTextFiles, sourceDateEpoch } from './build-paths';
 import { requireBuildPython } from './manifest';
 import { publishOutput } from './workspace-output';
 
@@ -78,5 +78,15 @@ describe('a published step output', () => {
     expect(requireBuildPython(manifest)).toBe(exe);
     process.env.WASI_PYSTACK_CACHE = mkdtempSync(join(tmpdir(), 'other-cache-'));
     expect(() => requireBuildPython(manifest)).toThrow(/names no usable build Python/);
+  });
+});
+
+describe('prefixMapFlags, as clang applies them', () => {
+  it('puts the most specific folder last: clang applies the last map that matches', () => {
+    expect(prefixMapFlags({ work: '/c/steps/cpython/0123.work', cache: '/c', workspace: '/ws' })).toEqual([
+      '-ffile-prefix-map=/ws=/wasi-pystack/workspace',
+      '-ffile-prefix-map=/c=/wasi-pystack/cache',
+      '-ffile-prefix-map=/c/steps/cpython/0123.work=/wasi-pystack/work',
+    ]);
   });
 });

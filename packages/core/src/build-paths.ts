@@ -24,7 +24,8 @@ function namedPaths(paths: BuildPaths): [string, string][] {
  * info): the step's work folder, the cache and the workspace become fixed names.
  */
 export function prefixMapFlags(paths: BuildPaths): string[] {
-  return namedPaths(paths).map(([p, name]) => `-ffile-prefix-map=${p}=${name}`);
+  // clang applies the last map that matches: the most specific (the work folder, inside the cache) goes last.
+  return namedPaths(paths).reverse().map(([p, name]) => `-ffile-prefix-map=${p}=${name}`);
 }
 
 /** The text with the build's paths replaced by the names prefixMapFlags gives them. */

@@ -1,7 +1,7 @@
 // CPython for wasm32-wasip1 on the step engine, named as CPython's own Tools/wasm driver names its
 // builds: the C libraries behind stdlib modules, the native "build" Python (build-python.ts), then the
 // wasm32-wasip1 "host" Python: static libpython, headers, sysconfig data and the stdlib.
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { prefixMapFlags } from '../build-paths';
@@ -19,6 +19,9 @@ import { AUTOCONF_HOST, BUILD_TOOLS, resolveToolchain, type Toolchain } from '..
 import type { LoadedCPythonRecipe } from './cpython-recipe';
 import { cpythonRecipeKey } from './cpython-recipe';
 import { buildLibraryPrefix, readLibraryRecipes } from './library-recipe';
+
+/** Where the host build's work folder links the steps it builds on (their cache paths hold their keys). */
+const UPSTREAM_IN_WORK = { buildPython: 'build-python', libraries: 'libraries' };
 
 export interface HostPythonContext {
   recipe: LoadedCPythonRecipe;
@@ -166,10 +169,16 @@ export async function buildCPython(recipe: LoadedCPythonRecipe, options: CPython
         name: 'configure, make',
         run: async ({ src, work, logFile, sourceDateEpoch: epoch }) => {
           const buildDir = join(work, 'build');
+          // The build Python and the libraries through links in the work folder: CPython records the
+          // paths it was configured with (sysconfig's CONFIG_ARGS, the Makefile), and these are the
+          // same whatever the cache keys of those steps are.
+          const linked = { buildPython: join(work, UPSTREAM_IN_WORK.buildPython, relative(buildPythonDir, buildPython)), libPrefix: join(work, UPSTREAM_IN_WORK.libraries) };
+          symlinkSync(buildPythonDir, join(work, UPSTREAM_IN_WORK.buildPython));
+          symlinkSync(libraries.outDir, linked.libPrefix);
           // Modules configure leaves out on WASI but that work there (configure keeps an existing file).
           mkdirSync(join(buildDir, 'Modules'), { recursive: true });
           writeFileSync(join(buildDir, 'Modules', 'Setup.local'), setupLocalText(recipe));
-          const ctx = { recipe, src, buildDir, destDir: join(work, 'dest'), buildPython, libPrefix: libraries.outDir, toolchain, build, jobs, prefixMap: prefixMapFlags({ work, cache: cacheRoot() }), sourceDateEpoch: epoch };
+          const ctx = { recipe, src, buildDir, destDir: join(work, 'dest'), ...linked, toolchain, build, jobs, prefixMap: prefixMapFlags({ work, cache: cacheRoot() }), sourceDateEpoch: epoch };
           await runAll(planHostPython(ctx), { logFile });
         },
       },
