@@ -30,6 +30,14 @@ describe('the Nx graph', () => {
     for (const step of ['python-wasi', 'numpy-wasi', 'pandas-wasi']) expect(existsSync(join(ROOT, 'packages', step, 'project.json'))).toBe(false);
   });
 
+  it("lets each configuration choose its recipe: no compile executor's schema defaults one (Nx would pass it to every configuration)", () => {
+    for (const step of ['python-wasi', 'numpy-wasi', 'pandas-wasi']) {
+      const schema = JSON.parse(readFileSync(join(ROOT, 'packages', step, 'src', 'executors', 'compile', 'schema.json'), 'utf8'));
+      expect(schema.properties.recipe?.default, step).toBeUndefined();
+      expect(schema.properties.configuration, step).toBeDefined();
+    }
+  });
+
   it('infers the test projects from pyproject.toml (nx-plugin) and shows the whole chain in the graph', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'graph-')), 'graph.json');
     expect(nx('graph', `--file=${file}`).code).toBe(0);
