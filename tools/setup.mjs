@@ -6,7 +6,7 @@
 //   3. the packages built to JavaScript (tools/build-packages.mjs; incremental), which the executors,
 //      the Nx plugin and the root scripts run;
 //   4. a Python venv in the cache with the pinned `wasmtime` package, for the runtime tests;
-//   5. dist/workspace-facts.json: the cache root, the venv, the dist layout, tool versions, for what
+//   5. .wasi-pystack/workspace-facts.json (per clone, not a build output): the cache root, the venv, the dist layout, tool versions, for what
 //      is not JavaScript (tools/wasi-run.py). Written on every run, for this environment.
 // Quiet when everything is already there.
 import { execFileSync } from 'node:child_process';

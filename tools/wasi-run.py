@@ -15,7 +15,7 @@
 Compiled modules are cached in <cache>/wasmtime/<wasmtime version>, keyed by the module's sha256.
 The cache keeps the most recently used entries within a bound (default 2048 MiB): every build of a
 module is a new key, so without a bound it grew by 25-90 MB per build. The folder and the bound are
-workspace facts (packages/core/src/workspace-facts.ts), read from dist/workspace-facts.json, which
+workspace facts (packages/core/src/workspace-facts.ts), read from .wasi-pystack/workspace-facts.json, which
 `npm run setup` writes for its environment (WASI_PYSTACK_CACHE, WASI_PYSTACK_WASMTIME_CACHE_MB).
 
 Like CPython's own WASI driver (which runs wasmtime with max-wasm-stack=8 MiB), the guest gets a
@@ -37,11 +37,11 @@ from wasmtime import _ffi
 
 MAX_WASM_STACK = 16 << 20
 THREAD_STACK = 64 << 20
-FACTS_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dist", "workspace-facts.json")
+FACTS_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".wasi-pystack", "workspace-facts.json")
 
 
 def workspace_facts():
-    """dist/workspace-facts.json: the cache root and what lives in it, written by `npm run setup`."""
+    """.wasi-pystack/workspace-facts.json: the cache root and what lives in it, written by `npm run setup`."""
     try:
         with open(FACTS_FILE) as f:
             return json.load(f)

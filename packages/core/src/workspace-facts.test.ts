@@ -87,7 +87,7 @@ describe('tool versions and Debian packages', () => {
   });
 });
 
-describe('dist/workspace-facts.json', () => {
+describe('.wasi-pystack/workspace-facts.json', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -96,7 +96,7 @@ describe('dist/workspace-facts.json', () => {
     dirs.push(ws);
     const env = { WASI_PYSTACK_CACHE: '/c', WASI_PYSTACK_WASMTIME_CACHE_MB: '100' };
     const path = writeWorkspaceFacts(ws, env);
-    expect(path).toBe(join(ws, 'dist', 'workspace-facts.json'));
+    expect(path).toBe(join(ws, '.wasi-pystack', 'workspace-facts.json'));
     expect(workspaceFactsPath(ws)).toBe(path);
     const written = JSON.parse(readFileSync(path, 'utf8'));
     expect(written).toEqual(workspaceFacts(ws, env));
