@@ -163,20 +163,22 @@ export function stepsForDependencies(registry: StepRegistry, lock: SourceLock, d
   const PIN = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;,]+)/;
   const keys = dependencies.map((d) => PIN.exec(d)).flatMap((m) => (m ? [findPinned(lock, m[1], m[2])?.name] : [])).filter((k): k is string => !!k);
   const wanted = new Map<string, { configuration: string; source: string }>();
-  const builders = [...registry.steps.values()].flatMap((s) => Object.entries(stepSources(s)).map(([configuration, source]) => ({ step: s.step, configuration, source })));
+  // Each step's recipes are read once: which lock key each configuration builds.
+  const sources = new Map([...registry.steps.values()].map((s) => [s.step, stepSources(s)]));
+  const builders = [...sources].flatMap(([step, byConfiguration]) => Object.entries(byConfiguration).map(([configuration, source]) => ({ step, configuration, source })));
   const python = builders.find((b) => b.source === 'cpython' && b.configuration === DEFAULT_CONFIGURATION);
   if (python) wanted.set(python.step, { configuration: DEFAULT_CONFIGURATION, source: 'cpython' });
   for (const key of requiredClosure(lock, keys)) {
     const builder = builders.find((b) => b.source === key);
     if (!builder) continue;
     wanted.set(builder.step, { configuration: builder.configuration, source: key });
-    for (const u of upstreamClosure(registry, builder.step)) if (!wanted.has(u)) wanted.set(u, { configuration: DEFAULT_CONFIGURATION, source: stepSources(getStep(registry, u))[DEFAULT_CONFIGURATION] });
+    for (const u of upstreamClosure(registry, builder.step)) if (!wanted.has(u)) wanted.set(u, { configuration: DEFAULT_CONFIGURATION, source: sources.get(u)![DEFAULT_CONFIGURATION] });
   }
   // An upstream step follows its dependent's configuration when it has one of that name (pandas-3 -> numpy 2.5).
   for (const [name, w] of wanted) {
     for (const u of upstreamClosure(registry, name)) {
-      const step = getStep(registry, u);
-      if (w.configuration !== DEFAULT_CONFIGURATION && step.configurations[w.configuration]) wanted.set(u, { configuration: w.configuration, source: stepSources(step)[w.configuration] });
+      const own = sources.get(u)![w.configuration];
+      if (w.configuration !== DEFAULT_CONFIGURATION && own) wanted.set(u, { configuration: w.configuration, source: own });
     }
   }
   return [...registry.steps.keys()].filter((n) => wanted.has(n)).map((step) => ({ step, ...wanted.get(step)! }));
