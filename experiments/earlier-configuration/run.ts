@@ -11,10 +11,10 @@
 //   NumPy's datetime functions are then *not* renamed, and NumPy's win);
 // - wasm-ld's default stack: 64 KiB, placed after the static data.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readLock, readManifest, resolveToolchain, runCommand, venvPython } from '@wasi-pystack/core';
-import { planLink } from '@wasi-pystack/linker';
+import { finishModule, planLink } from '@wasi-pystack/linker';
 import { buildPandasWasi, pandasRecipe } from '@wasi-pystack/pandas-wasi';
 import { recipeOverlay } from '../recipe-overlay';
 
@@ -65,8 +65,9 @@ async function linkVariant(v: Variant, earlierPandas: string, index: number): Pr
   writeFileSync(join(plan.workDir, 'wasi_pystack_generated.c'), plan.glueSource);
   const logFile = join(plan.workDir, 'link.log');
   for (const cmd of plan.compile) await runCommand(cmd, { logFile });
-  const argv = plan.link.argv.map((a) => (a === `${output}.tmp` ? output : a));
-  await runCommand({ ...plan.link, argv: [...argv, ...DUPLICATES_ALLOWED] }, { logFile });
+  await runCommand({ ...plan.link, argv: [...plan.link.argv, ...DUPLICATES_ALLOWED] }, { logFile });
+  writeFileSync(output, finishModule(readFileSync(plan.stackFile), 'command', plan.project));
+  rmSync(plan.stackFile);
   return output;
 }
 

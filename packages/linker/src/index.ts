@@ -12,9 +12,13 @@ import {
   type Toolchain,
 } from '@wasi-pystack/core';
 import { generateGlue } from './glue';
+import { encodeProjectData, type ProjectData } from './project-data';
+import { appendDataAtMemoryEnd, removeExports } from './wasm-edit';
 import { wasmImports } from './wasm-imports';
 
 export { generateGlue, GENERATED_MARKER } from './glue';
+export { decodeProjectData, encodeProjectData, PROJECT_DATA_MAGIC, type ProjectData } from './project-data';
+export { appendDataAtMemoryEnd, removeExports } from './wasm-edit';
 export { wasmExports, wasmImports, wasmInitialMemoryBytes, wasmSections, type WasmImport, type WasmSection } from './wasm-imports';
 export { snapshotFailure, snapshotHashSeed, snapshotReactor, wizerCommand } from './snapshot';
 import { snapshotHashSeed, snapshotReactor } from './snapshot';
@@ -74,13 +78,31 @@ export interface LinkPlan {
   glueSource: string;
   workDir: string;
   compile: Command[];
+  /** Links the stack module: the code of every module on these inputs, commands and reactors alike. */
   link: Command;
+  stackFile: string;
+  kind: ModuleKind;
+  /** What turns the stack module into this project's module (finishModule). */
+  project: ProjectData;
 }
 
-const RUNTIME_SOURCES = ['runtime.c'];
-const ENTRY_SOURCE: Record<ModuleKind, string> = { command: 'entry_command.c', reactor: 'entry_reactor.c' };
+/** The C files of every stack module: the runtime, both entries, and the project data reader. */
+const RUNTIME_SOURCES = ['runtime.c', 'project.c', 'entry_command.c', 'entry_reactor.c'];
 
-/** Pure: turns options and manifests into the commands that compile the glue and link the module. */
+/**
+ * The exports that only one kind keeps. A stack module has both kinds' entries; a command must not
+ * export _initialize (Node's WASI refuses to start it) and a reactor has no _start.
+ */
+export const KIND_EXPORTS: Record<ModuleKind, string[]> = {
+  command: ['_start'],
+  reactor: ['_initialize', 'wasi_pystack_initialize', 'process', 'wizer.initialize'],
+};
+
+/**
+ * Pure: turns options and manifests into the commands that compile the glue and link the stack
+ * module, and the project's data that finishes it. The stack module depends on the manifests and the
+ * link options only, never on the bundle or the kind, so one wasm-opt pass serves every project.
+ */
 export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir: string })[], toolchain: Pick<Toolchain, 'cc' | 'cxx'>): LinkPlan {
   const workDir = `${options.output}.work`;
   const bundleInfo = JSON.parse(readFileSync(join(options.bundle, 'bundle.json'), 'utf8'));
@@ -89,35 +111,33 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
   }
   const snapshot = wantsSnapshot(options);
   const bundleFile = join(options.bundle, 'bundle.bin');
+  const bundle = readFileSync(bundleFile);
   const preimport = options.kind === 'reactor' ? reactorPreimports(manifests, bundleInfo.preimport ?? []) : [];
-  const glueSource = generateGlue({
-    modules: manifests.flatMap((m) => m.modules),
-    bundleFile,
-    importerFile: join(options.bundle, 'bundle_importer.py'),
+  const project: ProjectData = {
+    bundle,
+    importerSource: readFileSync(join(options.bundle, 'bundle_importer.py'), 'utf8'),
     entry: options.kind === 'reactor' ? bundleInfo.entry : undefined,
     preimport,
     warmup: snapshot ? bundleInfo.warmup : undefined,
     optimizationLevel: bundleInfo.optimize ?? 0,
-    hashSeed: snapshot ? snapshotHashSeed([bundleInfo.sha256 ?? readFileSync(bundleFile), JSON.stringify(manifests.map((m) => [m.name, m.version, m.modules])), JSON.stringify([preimport, bundleInfo.warmup ?? null])]) : 0,
-  });
+    hashSeed: snapshot ? snapshotHashSeed([bundleInfo.sha256 ?? bundle, JSON.stringify(manifests.map((m) => [m.name, m.version, m.modules])), JSON.stringify([preimport, bundleInfo.warmup ?? null])]) : 0,
+  };
+  encodeProjectData(project); // checks the names now, before minutes of linking
+  const glueSource = generateGlue({ modules: manifests.flatMap((m) => m.modules) });
   const includes = manifests.flatMap((m) => m.includeDirs).map((d) => `-I${d}`);
   const cflags = ['-std=gnu23', '-O2', '-Wall', `-I${C_DIR}`, ...includes];
   const needsCxx = manifests.some((m) => m.needs?.includes('c++'));
-  const sources = [
-    join(workDir, 'wasi_pystack_generated.c'),
-    ...RUNTIME_SOURCES.map((s) => join(C_DIR, s)),
-    join(C_DIR, ENTRY_SOURCE[options.kind]),
-    ...(needsCxx ? [join(C_DIR, 'cxx_throw.c')] : []),
-  ];
+  const sources = [join(workDir, 'wasi_pystack_generated.c'), ...RUNTIME_SOURCES.map((s) => join(C_DIR, s)), ...(needsCxx ? [join(C_DIR, 'cxx_throw.c')] : [])];
   const objects = sources.map((s) => join(workDir, s.split('/').pop()!.replace(/\.c$/, '.o')));
   const compile = sources.map((src, i) => ({ argv: [toolchain.cc, ...cflags, '-c', src, '-o', objects[i]], cwd: workDir }));
+  const stackFile = `${options.output}.stack.tmp`;
   const linkArgs = [
     // The C++ driver adds libc++ and libc++abi when any input needs them.
     needsCxx ? toolchain.cxx : toolchain.cc,
-    // Reactors bring their own _initialize (entry_reactor.c): wasi-libc's traps when a restored
-    // snapshot is initialized again.
-    ...(options.kind === 'reactor' ? ['-mexec-model=reactor', '-nostartfiles'] : []),
-    '-o', `${options.output}.tmp`,
+    // No start files: entry_command.c brings _start and entry_reactor.c _initialize (wasi-libc's
+    // traps when a restored snapshot is initialized again); the reactor model keeps both.
+    '-mexec-model=reactor', '-nostartfiles',
+    '-o', stackFile,
     ...objects,
     ...manifests.flatMap((m) => m.libraries),
     ...[...new Set(manifests.flatMap((m) => m.linkArgs))],
@@ -125,7 +145,13 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
     ...(options.stack?.first === false ? [] : ['-Wl,--stack-first']),
     ...(options.strip === false ? [] : ['-Wl,--strip-all']),
   ];
-  return { glueSource, workDir, compile, link: { argv: linkArgs, cwd: workDir } };
+  return { glueSource, workDir, compile, link: { argv: linkArgs, cwd: workDir }, stackFile, kind: options.kind, project };
+}
+
+/** Pure: a project's module from the stack module: the other kind's exports dropped, the project's data added. */
+export function finishModule(stack: Buffer, kind: ModuleKind, project: ProjectData): Buffer {
+  const otherKind: ModuleKind = kind === 'command' ? 'reactor' : 'command';
+  return appendDataAtMemoryEnd(removeExports(stack, KIND_EXPORTS[otherKind]), encodeProjectData(project)).module;
 }
 
 /** Compiles the glue, links one module and checks it imports only WASI preview 1. */
@@ -142,28 +168,31 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
     for (const cmd of plan.compile) await runCommand(cmd, { logFile });
     await runCommand(plan.link, { logFile });
   });
-  const tmp = `${options.output}.tmp`;
+  const stackFile = plan.stackFile;
   const mismatched = signatureMismatches(readFileSync(logFile, 'utf8'));
   if (mismatched.length) {
-    rmSync(tmp, { force: true });
+    rmSync(stackFile, { force: true });
     throw new WasiPystackError(
       `wasm-ld linked calls to ${mismatched.length} function(s) through a signature other than the definition's: each such call traps at run time`,
       'make the caller\'s declaration match the definition (a patch to the package), or keep the caller\'s own copy apart from the library that defines it differently',
       mismatched.slice(0, 20),
     );
   }
-  const foreign = wasmImports(tmp).filter((i) => i.module !== ALLOWED_IMPORT_MODULE);
+  const foreign = wasmImports(stackFile).filter((i) => i.module !== ALLOWED_IMPORT_MODULE);
   if (foreign.length) {
-    rmSync(tmp);
+    rmSync(stackFile);
     throw new WasiPystackError(`the linked module imports from outside ${ALLOWED_IMPORT_MODULE}`, 'provide the missing symbols from a library in a manifest (undefined symbols are never allowed)', foreign.slice(0, 10).map((i) => `${i.module}.${i.name}`));
   }
   if (options.optimize !== false) {
+    // Cached by the stack module's content: every project on the same inputs shares this pass.
     const optimized = `${options.output}.opt.tmp`;
     const flags = Array.isArray(options.optimize) ? options.optimize : DEFAULT_WASM_OPT_FLAGS;
-    await timed(`wasm-opt ${flags.join(' ')} on ${options.output}`, () => optimizeModule(tmp, optimized, flags));
-    rmSync(tmp);
-    renameSync(optimized, tmp);
+    await timed(`wasm-opt ${flags.join(' ')} on the stack of ${options.output}`, () => optimizeModule(stackFile, optimized, flags));
+    renameSync(optimized, stackFile);
   }
+  const tmp = `${options.output}.tmp`;
+  writeFileSync(tmp, finishModule(readFileSync(stackFile), options.kind, plan.project));
+  rmSync(stackFile);
   if (wantsSnapshot(options)) {
     const snapshotted = `${options.output}.snapshot.tmp`;
     await timed(`snapshot of ${options.output}`, () => snapshotReactor(tmp, snapshotted, join(plan.workDir, 'snapshot.log'), options.output));

@@ -8,6 +8,8 @@ import { planLink, STACK_SIZE } from './index';
 function fixture(entry?: { module: string; function: string }) {
   const bundle = mkdtempSync(join(tmpdir(), 'bundle-'));
   writeFileSync(join(bundle, 'bundle.json'), JSON.stringify({ format: 'wasi-pystack-bundle/1', entry, files: 1, bytes: 1, sha256: 'ab'.repeat(32) }));
+  writeFileSync(join(bundle, 'bundle.bin'), 'archive');
+  writeFileSync(join(bundle, 'bundle_importer.py'), 'def install(): pass\n');
   const manifest: BuildManifest & { dir: string } = {
     format: 'wasi-pystack-manifest/1', name: 'cpython', version: '3.13.5', dir: '/py',
     libraries: ['/py/lib/libpython3.13.a', '/py/lib/libz.a'], linkArgs: ['-lm', '-lwasi-emulated-signal'],
@@ -26,7 +28,6 @@ describe('planLink', () => {
     expect(argv).toContain('-Wl,--stack-first');
     expect(argv).toContain('-Wl,--strip-all');
     expect(argv.join(' ')).not.toMatch(/allow-undefined|allow-multiple-definition|EMSCRIPTEN/);
-    expect(argv).not.toContain('-mexec-model=reactor');
     expect(argv).toEqual(expect.arrayContaining(['/py/lib/libpython3.13.a', '/py/lib/libz.a', '-lm', '-lwasi-emulated-signal']));
   });
 
@@ -37,20 +38,34 @@ describe('planLink', () => {
     expect(plan.compile.some((c) => c.argv.some((a) => a.endsWith('cxx_throw.c')))).toBe(true);
   });
 
-  it('builds reactors with the reactor exec model and requires an entry', () => {
+  it('links one stack for commands and reactors: the project is data, never code', () => {
+    const withEntry = fixture({ module: 'hello', function: 'main' });
+    const reactor = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
+    const command = planLink({ workspaceRoot: '/ws', inputs: [], bundle: fixture().bundle, kind: 'command', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
+    expect(reactor.glueSource).toBe(command.glueSource);
+    expect(reactor.compile.map((c) => c.argv)).toEqual(command.compile.map((c) => c.argv));
+    expect(reactor.link.argv).toEqual(command.link.argv);
+    // Its own _start and _initialize (entry_command.c, entry_reactor.c): wasi-libc's _initialize traps
+    // when a restored snapshot is initialized again.
+    expect(reactor.link.argv).toEqual(expect.arrayContaining(['-mexec-model=reactor', '-nostartfiles']));
+    expect(reactor.compile.some((c) => c.argv.some((a) => a.endsWith('entry_reactor.c')))).toBe(true);
+    expect(reactor.compile.some((c) => c.argv.some((a) => a.endsWith('entry_command.c')))).toBe(true);
+    expect(reactor.project.entry).toEqual({ module: 'hello', function: 'main' });
+    expect(reactor.project.bundle.toString()).toBe('archive');
+    expect(command.project.entry).toBeUndefined();
+  });
+
+  it('gives a snapshotted reactor a hash secret from its content, never 0, and 0 without a snapshot', () => {
     const withEntry = fixture({ module: 'hello', function: 'main' });
     const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
-    expect(plan.link.argv).toContain('-mexec-model=reactor');
-    // Its own _initialize (entry_reactor.c), which a restored snapshot may run again.
-    expect(plan.link.argv).toContain('-nostartfiles');
-    // Snapshotted by default: a hash secret from the content, never 0; without a snapshot, 0 (per instance).
-    const seed = /wasi_pystack_hash_seed = (\d+)UL/.exec(plan.glueSource)![1];
-    expect(Number(seed)).toBeGreaterThan(0);
+    expect(plan.project.hashSeed).toBeGreaterThan(0);
     const again = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
-    expect(again.glueSource).toBe(plan.glueSource);
+    expect(again.project.hashSeed).toBe(plan.project.hashSeed);
     const unsnapshotted = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm', snapshot: false }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
-    expect(unsnapshotted.glueSource).toContain('wasi_pystack_hash_seed = 0UL');
-    expect(plan.compile.some((c) => c.argv.some((a) => a.endsWith('entry_reactor.c')))).toBe(true);
+    expect(unsnapshotted.project.hashSeed).toBe(0);
+  });
+
+  it('requires an entry for a reactor', () => {
     const noEntry = fixture();
     expect(() => planLink({ workspaceRoot: '/ws', inputs: [], bundle: noEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [noEntry.manifest], { cc: 'cc', cxx: 'c++' })).toThrowError(
       `a reactor needs an entry, and ${noEntry.bundle} was bundled without a project\nFix: bundle a project whose pyproject.toml sets [tool.wasi-pystack] entry, or build a command`,

@@ -63,9 +63,10 @@ static int start(int for_snapshot) {
   if (for_snapshot) {
     /* The str hash secret is fixed once objects exist: the snapshot's is the build's (see docs). */
     config.use_hash_seed = 1;
-    config.hash_seed = wasi_pystack_hash_seed;
+    config.hash_seed = wasi_pystack_project()->hash_seed;
   }
-  char *argv[] = {(char *)wasi_pystack_entry_module};
+  const struct wasi_pystack_project *project = wasi_pystack_project();
+  char *argv[] = {(char *)project->entry_module};
   PyStatus status = PyConfig_SetBytesArgv(&config, 1, argv);
   if (!PyStatus_Exception(status)) status = wasi_pystack_initialize(&config);
   PyConfig_Clear(&config);
@@ -83,17 +84,17 @@ static int start(int for_snapshot) {
     PyErr_Print();
     return -1;
   }
-  if (import_or_report(wasi_pystack_entry_module) < 0) return -1;
-  for (const char *const *name = wasi_pystack_preimport; *name != NULL; name++) {
-    if (import_or_report(*name) < 0) return -1;
+  if (import_or_report(project->entry_module) < 0) return -1;
+  for (const char *name = project->preimport; *name != '\0'; name += strlen(name) + 1) {
+    if (import_or_report(name) < 0) return -1;
   }
-  PyObject *module = PyImport_ImportModule(wasi_pystack_entry_module);
+  PyObject *module = PyImport_ImportModule(project->entry_module);
   if (module != NULL) {
-    entry_function = PyObject_GetAttrString(module, wasi_pystack_entry_function);
+    entry_function = PyObject_GetAttrString(module, project->entry_function);
     Py_DECREF(module);
   }
   if (entry_function == NULL) {
-    fprintf(stderr, "wasi-pystack: %s has no function %s\n", wasi_pystack_entry_module, wasi_pystack_entry_function);
+    fprintf(stderr, "wasi-pystack: %s has no function %s\n", project->entry_module, project->entry_function);
     PyErr_Print();
     return -1;
   }
@@ -164,12 +165,13 @@ __attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
     wasi_pystack_flush_std_streams();
     __builtin_trap();
   }
-  if (wasi_pystack_warmup_module[0] != '\0') {
-    PyObject *module = PyImport_ImportModule(wasi_pystack_warmup_module);
-    PyObject *warmed = module ? PyObject_CallMethod(module, wasi_pystack_warmup_function, NULL) : NULL;
+  const struct wasi_pystack_project *project = wasi_pystack_project();
+  if (project->warmup_module[0] != '\0') {
+    PyObject *module = PyImport_ImportModule(project->warmup_module);
+    PyObject *warmed = module ? PyObject_CallMethod(module, project->warmup_function, NULL) : NULL;
     Py_XDECREF(module);
     if (warmed == NULL) {
-      fprintf(stderr, "wasi-pystack: warm-up %s:%s failed\n", wasi_pystack_warmup_module, wasi_pystack_warmup_function);
+      fprintf(stderr, "wasi-pystack: warm-up %s:%s failed\n", project->warmup_module, project->warmup_function);
       PyErr_Print();
       wasi_pystack_flush_std_streams();
       __builtin_trap();

@@ -3,7 +3,8 @@
  *
  * Initialization runs in two phases (PEP 587): the "core" phase gives an interpreter with only
  * built-in and frozen modules; there we install the bundle importer (bundle_importer.py, compiled
- * from source embedded by the linker); then the "main" phase imports encodings, io, site ... through it.
+ * from the project's data, project.c); then the "main" phase imports encodings, io, site ... through
+ * it.
  * The host needs to grant no directory for any of this.
  */
 #define PY_SSIZE_T_CLEAN
@@ -12,7 +13,8 @@
 #include "wasi_pystack.h"
 
 static PyObject *bundle_data(PyObject *self, PyObject *unused) {
-  return PyMemoryView_FromMemory((char *)wasi_pystack_bundle, (Py_ssize_t)wasi_pystack_bundle_size, PyBUF_READ);
+  const struct wasi_pystack_project *project = wasi_pystack_project();
+  return PyMemoryView_FromMemory((char *)project->bundle, (Py_ssize_t)project->bundle_size, PyBUF_READ);
 }
 
 static PyMethodDef bundle_methods[] = {
@@ -30,7 +32,7 @@ PyObject *PyInit__wasi_bundle(void) { return PyModule_Create(&bundle_module); }
  * PyImport_ExecCodeModule cannot be used here: it needs importlib's external part, which the
  * core phase does not have yet. */
 static int install_bundle_importer(void) {
-  PyObject *code = Py_CompileString(wasi_pystack_importer_source, "<wasi-pystack bundle_importer.py>", Py_file_input);
+  PyObject *code = Py_CompileString(wasi_pystack_project()->importer_source, "<wasi-pystack bundle_importer.py>", Py_file_input);
   if (code == NULL) return -1;
   PyObject *module = PyImport_AddModuleRef("_wasi_bundle_importer");
   if (module == NULL) {
@@ -61,7 +63,7 @@ PyStatus wasi_pystack_initialize(PyConfig *config) {
   config->module_search_paths_set = 1;
   config->pathconfig_warnings = 0;
   config->_init_main = 0;
-  config->optimization_level = wasi_pystack_optimization_level;
+  config->optimization_level = wasi_pystack_project()->optimization_level;
   PyStatus status = Py_InitializeFromConfig(config);
   if (PyStatus_Exception(status)) return status;
   if (install_bundle_importer() < 0) {
