@@ -60,6 +60,35 @@ describe('runStep', () => {
     expect(again).toMatchObject({ cached: true, outDir: first.outDir });
   });
 
+  it('runs consecutive concurrent phases side by side, each with its own log joined in order', async () => {
+    let releaseFirst!: () => void;
+    const secondStarted = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const phase = (name: string, run: (log: string) => Promise<void> | void) => ({ name, concurrent: true, run: ({ logFile }: { logFile: string }) => run(logFile) });
+    const result = await runStep(definition({
+      recipe: { concurrent: true },
+      phases: [
+        // The first finishes only once the second has started: run one after the other, they would hang.
+        phase('first', async (log) => { await secondStarted; writeFileSync(log, 'first output\n'); }),
+        phase('second', (log) => { writeFileSync(log, 'second output\n'); releaseFirst(); }),
+        ...definition().phases,
+      ],
+    }));
+    expect(Object.keys(readStepRecord(result.outDir).phases ?? {})).toEqual(['first ‖ second', 'write', 'manifest']);
+    const log = readFileSync(result.logFile, 'utf8');
+    expect(log.indexOf('first output')).toBeGreaterThan(-1);
+    expect(log.indexOf('first output')).toBeLessThan(log.indexOf('second output'));
+  });
+
+  it('fails a concurrent group when one of its phases fails, after the others have finished', async () => {
+    let otherFinished = false;
+    const group = [
+      { name: 'breaks', concurrent: true, run: () => { throw new Error('sqlite failed'); } },
+      { name: 'finishes', concurrent: true, run: async () => { await new Promise((r) => setTimeout(r, 50)); otherFinished = true; } },
+    ];
+    await expect(runStep(definition({ recipe: { concurrentFailure: true }, phases: group }))).rejects.toThrow('sqlite failed');
+    expect(otherFinished).toBe(true);
+  });
+
   it('leaves no entry behind when a phase fails', async () => {
     const failing = definition({ recipe: { broken: true }, phases: [{ name: 'fail', run: () => { throw new Error('compile failed'); } }] });
     await expect(runStep(failing)).rejects.toThrow('compile failed');

@@ -1,3 +1,4 @@
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractTarball } from '../extract';
 import { fetchSource } from '../fetch';
@@ -38,6 +39,41 @@ export interface StepContext {
 export interface StepPhase {
   name: string;
   run(ctx: StepContext): Promise<void> | void;
+  /**
+   * Runs side by side with the concurrent phases next to it (the C libraries of one recipe file),
+   * each writing its own log, which joins the step's log in phase order once the group is done.
+   * The group is timed as one phase: "a ‖ b ‖ c".
+   */
+  concurrent?: boolean;
+}
+
+/** Consecutive concurrent phases form one group; every other phase is a group of its own. */
+export function phaseGroups(phases: StepPhase[]): StepPhase[][] {
+  const groups: StepPhase[][] = [];
+  for (const phase of phases) {
+    const last = groups[groups.length - 1];
+    if (phase.concurrent && last?.[0].concurrent) last.push(phase);
+    else groups.push([phase]);
+  }
+  return groups;
+}
+
+/** Runs a group of concurrent phases, each with its own log file, appended to the step's log in order. */
+async function runConcurrently(group: StepPhase[], ctx: StepContext): Promise<void> {
+  const logs = group.map((_, i) => `${ctx.logFile}.phase-${i}`);
+  try {
+    const results = await Promise.allSettled(group.map(async (phase, i) => phase.run({ ...ctx, logFile: logs[i] })));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } finally {
+    logs.forEach((log, i) => {
+      appendFileSync(ctx.logFile, `\n=== ${group[i].name} ===\n`);
+      if (existsSync(log)) {
+        appendFileSync(ctx.logFile, readFileSync(log));
+        rmSync(log);
+      }
+    });
+  }
 }
 
 export interface StepDefinition {
@@ -101,7 +137,10 @@ export async function runStep(def: StepDefinition): Promise<StepResult> {
       out, work, logFile, src, sourceDateEpoch: epoch,
       writeManifest: (manifest, dir = out) => void writeManifest(dir, manifest),
     };
-    for (const phase of def.phases) await timedPhase(phase.name, () => phase.run(ctx));
+    for (const group of phaseGroups(def.phases)) {
+      if (group.length === 1) await timedPhase(group[0].name, () => group[0].run(ctx));
+      else await timedPhase(group.map((p) => p.name).join(' ‖ '), () => runConcurrently(group, ctx));
+    }
     return { phases };
   });
 }

@@ -146,8 +146,11 @@ export async function buildCPython(recipe: LoadedCPythonRecipe, options: CPython
   const cpython = getSource(lock, recipe.source);
   const build = configGuess(await fetchSource(cpython));
   const libraryRecipes = readLibraryRecipes(recipe.librariesFile);
-  const libraries = await buildLibraryPrefix({ step: 'wasm32-libraries', recipes: libraryRecipes, lock, toolchain, jobs, build });
-  const buildPython = await ensureBuildPython(lock, jobs, recipe.source);
+  // Two steps that need nothing of each other: their configure scripts run on one core each.
+  const [libraries, buildPython] = await Promise.all([
+    buildLibraryPrefix({ step: 'wasm32-libraries', recipes: libraryRecipes, lock, toolchain, jobs, build }),
+    ensureBuildPython(lock, jobs, recipe.source),
+  ]);
   const buildPythonDir = dirname(dirname(buildPython));
   const step: StepDefinition = {
     step: 'cpython-wasm32-wasip1',

@@ -158,7 +158,8 @@ export interface LibraryPrefixOptions {
 
 /**
  * Builds every library of a recipe file into one prefix (include/, lib/, a .pc file per library),
- * one step on the engine (a phase per library), keyed by the recipes, their sources, the toolchain
+ * one step on the engine (a phase per library, all side by side: a library that needs another
+ * belongs in a recipe file of its own, an earlier step), keyed by the recipes, their sources, the toolchain
  * and this code.
  */
 export async function buildLibraryPrefix(options: LibraryPrefixOptions): Promise<{ outDir: string; archives: string[] }> {
@@ -176,6 +177,8 @@ export async function buildLibraryPrefix(options: LibraryPrefixOptions): Promise
         const entry = getSource(lock, recipe.source);
         return {
           name: `${recipe.source} ${entry.version} for wasm32-wasip1`,
+          // Libraries of one recipe file need nothing of each other: they build side by side.
+          concurrent: true,
           run: async ({ out, work, logFile }: StepContext) => {
             const src = extractTarball(await fetchSource(entry), join(work, recipe.source), { tar: toolchain.tar, logFile });
             const ctx = { src, prefix: out, toolchain, build, jobs };
