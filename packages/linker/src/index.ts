@@ -24,7 +24,7 @@ export { snapshotFailure, snapshotHashSeed, snapshotReactor, wizerCommand } from
 import { snapshotHashSeed, snapshotReactor } from './snapshot';
 import { DEFAULT_WASM_OPT_FLAGS, optimizeModule } from './wasm-opt';
 import { signatureMismatches } from './link-warnings';
-export { DEFAULT_WASM_OPT_FLAGS, WASM_FEATURES, optimizeModule, wasmOptCommand } from './wasm-opt';
+export { DEFAULT_WASM_OPT_FLAGS, NATIVE_BINARYEN_SOURCE, WASM_FEATURES, nativeOptimizerUnavailable, optimizeModule, wasmOptCommand } from './wasm-opt';
 
 export const C_DIR = join(__dirname, 'c');
 /** Every module gets this much stack, placed first so an overflow traps instead of corrupting data. */
@@ -157,7 +157,8 @@ export function finishModule(stack: Buffer, kind: ModuleKind, project: ProjectDa
 /** Compiles the glue, links one module and checks it imports only WASI preview 1. */
 export async function link(options: LinkOptions): Promise<{ output: string; bytes: number }> {
   const manifests = options.inputs.map((i) => readManifest(i));
-  const toolchain = await resolveToolchain(readLock(options.workspaceRoot));
+  const lock = readLock(options.workspaceRoot);
+  const toolchain = await resolveToolchain(lock);
   const plan = planLink(options, manifests, toolchain);
   rmSync(plan.workDir, { recursive: true, force: true });
   mkdirSync(plan.workDir, { recursive: true });
@@ -187,7 +188,7 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
     // Cached by the stack module's content: every project on the same inputs shares this pass.
     const optimized = `${options.output}.opt.tmp`;
     const flags = Array.isArray(options.optimize) ? options.optimize : DEFAULT_WASM_OPT_FLAGS;
-    await timed(`wasm-opt ${flags.join(' ')} on the stack of ${options.output}`, () => optimizeModule(stackFile, optimized, flags));
+    await timed(`wasm-opt ${flags.join(' ')} on the stack of ${options.output}`, () => optimizeModule(stackFile, optimized, flags, { lock }));
     renameSync(optimized, stackFile);
   }
   const tmp = `${options.output}.tmp`;

@@ -41,6 +41,16 @@ describe('inferStepProject', () => {
     expect(p.targets.build).toMatchObject({ options: { inputs: ['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi'], outputPath: 'dist/modules/python-pandas.wasm' }, configurations: { pandas3: { outputPath: 'dist/modules/pandas3/python-pandas.wasm' } } });
   });
 
+  it('builds a step\'s own C libraries (NumPy\'s BLIS) in a target that waits for no upstream step', () => {
+    const numpy = inferStepProject(withSteps, registry.steps.get('numpy-wasi')!);
+    expect(numpy.targets.libraries).toMatchObject({ executor: '@wasi-pystack/nx-plugin:libraries', options: { step: 'packages/numpy-wasi/wasi-step.json' }, configurations: { pandas3: { configuration: 'pandas3' } }, outputs: [] });
+    expect(numpy.targets.libraries.dependsOn).toBeUndefined();
+    expect(numpy.targets.compile.dependsOn).toEqual(['libraries', { projects: ['python-wasi'], target: 'compile' }]);
+    // CPython builds its libraries beside its build Python itself; pandas has no libraries of its own.
+    expect(inferStepProject(withSteps, registry.steps.get('python-wasi')!).targets.libraries).toBeUndefined();
+    expect(inferStepProject(withSteps, registry.steps.get('pandas-wasi')!).targets.libraries).toBeUndefined();
+  });
+
   it("builds a workspace step's upstream steps on its own project when they are no projects there", () => {
     const root = mkdtempSync(join(tmpdir(), 'steps-'));
     mkdirSync(join(root, 'recipes', 'demo'), { recursive: true });

@@ -1,5 +1,5 @@
 import { basename, dirname, join, relative } from 'node:path';
-import { configurationOf, DEFAULT_CONFIGURATION, getStep, stepOutputDir, stepsForDependencies, upstreamClosure, type RegisteredStep, type SourceLock, type StepRegistry } from '@wasi-pystack/core';
+import { configurationOf, DEFAULT_CONFIGURATION, getStep, stepHasOwnLibraries, stepOutputDir, stepsForDependencies, upstreamClosure, type RegisteredStep, type SourceLock, type StepRegistry } from '@wasi-pystack/core';
 
 /**
  * Pure inference: the registry of steps (core's step files) and a project's facts in, Nx project
@@ -9,6 +9,8 @@ type Input = string | Record<string, unknown>;
 
 /** The executor that builds any registered step (a workspace's own step files have no package of their own). */
 export const GENERIC_COMPILE_EXECUTOR = '@wasi-pystack/nx-plugin:compile';
+/** The executor that builds a step's own C libraries, beside its upstream steps. */
+export const LIBRARIES_EXECUTOR = '@wasi-pystack/nx-plugin:libraries';
 
 export interface WasiPystackPluginOptions {
   /** Step files besides the packages' own and those in the workspace (paths relative to the workspace root). */
@@ -67,6 +69,15 @@ function compileTarget(ctx: InferContext, step: RegisteredStep, outputPath: stri
   };
 }
 
+/** stepHasOwnLibraries, or false for a recipe that does not read: its compile target reports that. */
+function ownLibraries(step: RegisteredStep, configuration: string): boolean {
+  try {
+    return stepHasOwnLibraries(step, configuration);
+  } catch {
+    return false;
+  }
+}
+
 /** Every configuration a step can be built in: its own and those of the steps it builds on. */
 export function configurationsOf(registry: StepRegistry, name: string): string[] {
   const all = new Set<string>();
@@ -96,6 +107,20 @@ export function inferStepProject(ctx: InferContext, step: RegisteredStep) {
     ...compileTarget(ctx, step, output(step.step, DEFAULT_CONFIGURATION), upstreamOf(step.step, DEFAULT_CONFIGURATION), DEFAULT_CONFIGURATION, step.upstream.map(stepTask), root),
     configurations: Object.fromEntries(configurations.map((c) => [c, { outputPath: output(step.step, c), upstream: upstreamOf(step.step, c), ...(configurationOf(step, c) !== DEFAULT_CONFIGURATION ? { configuration: c } : {}) }])),
   };
+  if ([DEFAULT_CONFIGURATION, ...configurations].some((c) => ownLibraries(step, c))) {
+    // No dependencies: Nx builds them while the upstream steps compile, on the core they leave idle.
+    const compile = targets.compile as { inputs: Input[]; dependsOn: unknown[] };
+    targets.libraries = {
+      executor: LIBRARIES_EXECUTOR,
+      options: { step: relative(ctx.workspaceRoot, step.file) },
+      configurations: Object.fromEntries(configurations.map((c) => [c, configurationOf(step, c) !== DEFAULT_CONFIGURATION ? { configuration: c } : {}])),
+      cache: true,
+      inputs: compile.inputs.filter((i) => i !== upstreamOutputs),
+      outputs: [],
+      metadata: { description: `The C libraries ${step.step}'s recipe builds for itself, into the step cache (they need no upstream step).` },
+    };
+    compile.dependsOn = ['libraries', ...compile.dependsOn];
+  }
   if (step.module) {
     const inputsOf = (c: string) => chain.map((s) => output(s, c));
     const bundlePath = (c: string) => (c === DEFAULT_CONFIGURATION ? `dist/bundles/${step.module!.name}` : `dist/${c}/bundles/${step.module!.name}`);

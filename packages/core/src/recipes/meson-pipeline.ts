@@ -123,7 +123,7 @@ const UPSTREAM_IN_WORK = 'upstream';
 const LIBRARIES_IN_WORK = 'libraries';
 
 /** The recipe's C libraries (its `libraries` file), built into a prefix of their own, or none. */
-async function buildRecipeLibraries(recipe: LoadedMesonRecipe, lock: ReturnType<typeof readLock>, toolchain: Toolchain, jobs: number) {
+export async function buildRecipeLibraries(recipe: LoadedMesonRecipe, lock: ReturnType<typeof readLock>, toolchain: Toolchain, jobs: number) {
   if (!recipe.librariesFile) return undefined;
   const recipes = readLibraryRecipes(recipe.librariesFile);
   return timed(`${recipe.package}: C libraries (${recipes.libraries.map((l) => l.source).join(', ')})`, () =>

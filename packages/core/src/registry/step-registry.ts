@@ -1,12 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { WasiPystackError } from '../errors';
 import { findPinned, readLock, requiredClosure, type SourceLock } from '../lock';
 import { readManifest } from '../manifest';
+import { resolveToolchain } from '../toolchain';
 import { buildCExtensionPackage, parseCExtensionRecipe, type LoadedCExtensionRecipe } from '../recipes/c-extension-recipe';
 import { buildCPython } from '../recipes/cpython-pipeline';
 import { parseCPythonRecipe, type LoadedCPythonRecipe } from '../recipes/cpython-recipe';
-import { buildMesonPackage } from '../recipes/meson-pipeline';
+import { buildMesonPackage, buildRecipeLibraries } from '../recipes/meson-pipeline';
 import { parseMesonRecipe, type LoadedMesonRecipe } from '../recipes/meson-recipe';
 import { listOf, mapOf, object, oneOf, parseChecked, parseJsonFile, string } from '../recipes/validate';
 import type { Check } from '../recipes/validate';
@@ -192,6 +194,26 @@ export interface BuildStepOptions {
   /** Where the output is copied (the Nx target's output). */
   outDir: string;
   jobs?: number;
+}
+
+/**
+ * Whether a step builds C libraries of its own that need none of its upstream steps (NumPy's BLIS):
+ * Nx builds those while the upstream steps compile (the nx-plugin's `libraries` target).
+ */
+export function stepHasOwnLibraries(step: RegisteredStep, configuration = DEFAULT_CONFIGURATION): boolean {
+  if (step.builder !== 'meson' || !step.upstream.length) return false;
+  const loaded = stepRecipe(step, configuration);
+  return loaded.builder === 'meson' && Boolean(loaded.recipe.librariesFile);
+}
+
+/** Builds a step's own C libraries into the step cache (see stepHasOwnLibraries); its compile finds them there. */
+export async function buildRegisteredStepLibraries(step: RegisteredStep, options: Pick<BuildStepOptions, 'workspaceRoot' | 'configuration' | 'jobs'>): Promise<{ outDir?: string }> {
+  const lock = readLock(options.workspaceRoot);
+  const loaded = stepRecipe(step, options.configuration, lock);
+  if (loaded.builder !== 'meson' || !loaded.recipe.librariesFile) return {};
+  const toolchain = await resolveToolchain(lock);
+  const built = await buildRecipeLibraries(loaded.recipe, lock, toolchain, options.jobs ?? availableParallelism());
+  return { outDir: built?.outDir };
 }
 
 /** Builds one registered step with its builder (on the step engine). */
