@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CommandError } from './errors';
-import { queryCommand, queryCommandBytes } from './run';
+import { queryCommand, queryCommandBytes, runCommand } from './run';
 
 describe('queryCommand', () => {
   const dir = mkdtempSync(join(tmpdir(), 'query-'));
@@ -34,6 +34,12 @@ describe('queryCommand', () => {
   it('without a log, the error carries stderr; a missing program is a CommandError too', () => {
     expect(() => queryCommand({ argv: ['sh', '-c', 'echo no log here >&2; exit 1'], cwd: dir })).toThrow(/no log here/);
     expect(() => queryCommand({ argv: ['wasi-pystack-no-such-program'], cwd: dir })).toThrow(CommandError);
+  });
+
+  it('a working folder that does not exist is named as the cause, not reported as a missing program', async () => {
+    const cwd = join(dir, 'no-such-folder');
+    expect(() => queryCommand({ argv: ['true'], cwd })).toThrow(`working folder ${cwd} does not exist`);
+    await expect(runCommand({ argv: ['true'], cwd }, { logFile: join(dir, 'cwd.log') })).rejects.toThrow(`working folder ${cwd} does not exist`);
   });
 
   it('feeds stdin, returns bytes, and runs with a clean environment when asked', () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CommandError } from './errors';
 import { log } from './log';
@@ -24,6 +24,11 @@ function tail(file: string, lines = 40): string {
   } catch {
     return '';
   }
+}
+
+/** Why a program did not start: a missing working folder reads as ENOENT too, so it is named first. */
+function startFailure(cmd: Command, error: Error): string {
+  return existsSync(cmd.cwd) ? error.message : `working folder ${cmd.cwd} does not exist (${error.message})`;
 }
 
 /** Runs one command, appending a transcript ("❯ argv") and all output to the log file. */
@@ -54,7 +59,7 @@ export async function runCommand(cmd: Command, options: RunOptions): Promise<voi
     if (code !== 0) throw new CommandError(cmd.argv, code, options.logFile, tail(options.logFile));
   } catch (e) {
     if (e instanceof CommandError) throw e;
-    throw new CommandError(cmd.argv, null, options.logFile, (e as Error).message);
+    throw new CommandError(cmd.argv, null, options.logFile, startFailure(cmd, e as Error));
   } finally {
     closeSync(fd);
   }
@@ -95,7 +100,7 @@ export function queryCommandBytes(cmd: Command, options: QueryOptions = {}): Buf
   const result = spawnSync(cmd.argv[0], cmd.argv.slice(1), { cwd: cmd.cwd, env, input: options.input, maxBuffer: QUERY_MAX_BUFFER, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr = result.stderr ?? Buffer.alloc(0);
   if (logFile && stderr.length) appendFileSync(logFile, stderr);
-  if (result.error) throw new CommandError(cmd.argv, null, logFile ?? '(no log)', result.error.message);
+  if (result.error) throw new CommandError(cmd.argv, null, logFile ?? '(no log)', startFailure(cmd, result.error));
   const ok = result.status === 0 || (result.status !== null && (options.okExitCodes ?? []).includes(result.status));
   if (!ok) throw new CommandError(cmd.argv, result.status, logFile ?? '(no log)', logFile ? tail(logFile) : stderr.toString('utf8').split('\n').slice(-40).join('\n'));
   return result.stdout;

@@ -116,6 +116,7 @@ async function embeddedToolchain(lock: SourceLock, cacheDir: string): Promise<To
     throw new WasiPystackError(`the embedded WASI toolchain needs clang, lld and llvm ${LLVM_VERSION} from Debian`, `run 'npm run setup' (it runs apt-get install ${EMBEDDED_APT_PACKAGES.join(' ')}) or set WASI_SDK_PATH`, missing.map((m) => `missing: ${m}`));
   }
   const entries = EMBEDDED_SYSROOT_SOURCES.map((n) => getSource(lock, n));
+  mkdirSync(cacheDir, { recursive: true });
   const clangVersion = queryCommand({ argv: [join(EMBEDDED_LLVM_BIN, 'clang'), '--version'], cwd: cacheDir }).split('\n')[0];
   const fingerprint = createHash('sha256').update(JSON.stringify([clangVersion, entries.map((e) => e.sha256), ...(TARGET_CODEGEN_FLAGS.length ? [TARGET_CODEGEN_FLAGS] : [])])).digest('hex').slice(0, 16);
   const root = join(cacheDir, `embedded-${fingerprint}`);
