@@ -58,7 +58,7 @@ describe('the packages installed from their tarballs, outside the repository', (
     const dir = consumerFolder(tarballs);
     cpSync(join(CONSUMER, 'load-with-require.cjs'), join(dir, 'load-with-require.cjs'));
     const report = JSON.parse(run(dir, [process.execPath, 'load-with-require.cjs']));
-    for (const name of ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin']) {
+    for (const name of ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin']) {
       expect(report[name].exports, name).toBeGreaterThan(0);
       expect(report[name].missing, name).toEqual([]);
     }
@@ -102,7 +102,39 @@ describe('the packages installed from their tarballs, outside the repository', (
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+ \d+\.\d+\.\d+ 6\n$/);
   }, BUILD_TIMEOUT);
+
+  it("(d) a workspace's own recipe: msgpack's C extension, pinned in the workspace's lock and built by core's setuptools builder", () => {
+    const dir = consumerFolder(tarballs, [`nx@${NX_VERSION}`]);
+    writeFileSync(join(dir, 'nx.json'), JSON.stringify({ plugins: ['@wasi-pystack/nx-plugin'], useDaemonProcess: false, analytics: false, neverConnectToCloud: true }, null, 2));
+    // The workspace's lock: the packages' own pins plus msgpack's sdist.
+    const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '@wasi-pystack', 'core', 'dist', 'sources.lock.json'), 'utf8'));
+    lock.sources.msgpack = MSGPACK_PIN;
+    mkdirSync(join(dir, 'deps'));
+    writeFileSync(join(dir, 'deps', 'sources.lock.json'), JSON.stringify(lock, null, 2));
+    cpSync(join(CONSUMER, 'msgpack'), dir, { recursive: true });
+    const nx = [process.execPath, join(dir, 'node_modules', 'nx', 'dist', 'bin', 'nx.js')];
+    expect(Object.keys(JSON.parse(run(dir, [...nx, 'show', 'project', 'msgpack', '--json'])).targets)).toContain('compile');
+    run(dir, [...nx, 'run', 'packer:build', '--outputStyle=static']);
+    const module = join(dir, 'packer', 'dist', 'packer.wasm');
+    expect([...new Set(wasmImports(module).map((i) => i.module))]).toEqual(['wasi_snapshot_preview1']);
+    const probe = [
+      'import sys, msgpack, msgpack._cmsgpack as c',
+      'print("msgpack._cmsgpack" in sys.builtin_module_names, msgpack.Packer is c.Packer, type(c.Packer).__name__)',
+      'print(msgpack.unpackb(msgpack.packb({"a": [1, 2.5, b"x", None]})), msgpack.packb([1, "é"]).hex())',
+    ].join('\n');
+    const r = wasmtime.run(module, ['-c', probe]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe("True True type\n{'a': [1, 2.5, b'x', None]} 9201a2c3a9\n");
+  }, BUILD_TIMEOUT);
 });
 
+/** msgpack 1.2.4's sdist (its C extension is Cython output it ships; its fallback is pure Python). */
+const MSGPACK_PIN = {
+  version: '1.2.4',
+  file: 'msgpack-1.2.4.tar.gz',
+  sha256: '475c44e12f2a5de766a8448783f149c9b33f3f49b88953c6cd739a77d93c732c',
+  mirrors: ['pypi:msgpack/msgpack-1.2.4.tar.gz'],
+};
+
 /** The order in which the README examples build on each other's outputs. */
-const README_ORDER = ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'stub-bundler', 'linker', 'cython-patcher'];
+const README_ORDER = ['core', 'python-wasi', 'numpy-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'pandas-wasi', 'stub-bundler', 'linker', 'cython-patcher'];

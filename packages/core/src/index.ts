@@ -38,4 +38,6 @@ export * from './engine/step-engine';
 export * from './recipes/cpython-recipe';
 export * from './recipes/cpython-pipeline';
 export * from './recipes/c-extension-recipe';
+export * from './recipes/setuptools-recipe';
+export * from './recipes/setuptools-pipeline';
 export * from './registry/step-registry';

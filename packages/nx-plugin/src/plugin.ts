@@ -5,7 +5,7 @@ import { readLock, readStepFile, STEP_FILE, stepRegistry, type StepRegistry } fr
 import { inferProject, inferStepProject, type InferContext, type PyprojectFacts, type WasiPystackPluginOptions } from './infer';
 
 /** The step files the installed @wasi-pystack packages ship (this plugin depends on them). */
-export const PACKAGED_STEPS = ['python-wasi', 'numpy-wasi', 'pandas-wasi'].map((p) => `@wasi-pystack/${p}/${STEP_FILE}`);
+export const PACKAGED_STEPS = ['python-wasi', 'numpy-wasi', 'pandas-wasi', 'numexpr-wasi', 'bottleneck-wasi'].map((p) => `@wasi-pystack/${p}/${STEP_FILE}`);
 
 /** Every pyproject.toml (projects: those with [tool.wasi-pystack]) and every step file of the workspace. */
 export const PLUGIN_GLOB = `**/{pyproject.toml,${STEP_FILE}}`;

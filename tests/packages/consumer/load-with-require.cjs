@@ -3,7 +3,7 @@
 const { existsSync, readFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
-const names = ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin'];
+const names = ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin'];
 const report = {};
 for (const name of names) {
   const id = `@wasi-pystack/${name}`;
@@ -27,6 +27,11 @@ const assets = [
   [require('@wasi-pystack/python-wasi').PATCHES_DIR, 'function-casts.allow'],
   [require('@wasi-pystack/numpy-wasi').PATCHES_DIR, 'function-casts.allow'],
   [require('@wasi-pystack/core').BUNDLED_LOCK, ''],
+  [require('@wasi-pystack/core').SETUPTOOLS_HELPERS_DIR, 'cross_compiler.py'],
+  [require('@wasi-pystack/core').SETUPTOOLS_HELPERS_DIR, 'pep517_wheel.py'],
+  [require('@wasi-pystack/numexpr-wasi').PATCHES_DIR, '0001-one-thread-on-wasi.patch'],
+  [require('@wasi-pystack/numexpr-wasi').STEP_FILE, ''],
+  [require('@wasi-pystack/bottleneck-wasi').STEP_FILE, ''],
 ];
 report.missingAssets = assets.map(([d, f]) => join(d, f)).filter((p) => !existsSync(p));
 // Every configuration's recipe of every packaged step reads, with its patches and libraries.

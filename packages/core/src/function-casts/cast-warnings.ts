@@ -98,8 +98,8 @@ const MACRO_NOTE = /^(.+?):(\d+):(\d+): note: expanded from macro/;
 export const castId = (c: Pick<FunctionCast, 'file' | 'line' | 'column'>) => `${c.file}:${c.line}:${c.column}`;
 
 const ANY_FUNCTION = /^void \(\*\)\((void)?\)$|^\w[\w\s*]*\(\*\)\(\)$/;
-/** PyCFunction, canonical. */
-const PYCFUNCTION = 'struct _object *(*)(struct _object *, struct _object *)';
+/** PyCFunction, as clang spells it in C ('struct _object *(*)(struct _object *, struct _object *)') and in C++ (without 'struct'). */
+const isPyCFunction = (type: string) => type.replace(/\bstruct\s+/g, '') === '_object *(*)(_object *, _object *)';
 /** Method calling conventions other than (self, arg): VARARGS|KEYWORDS, FASTCALL, FASTCALL|KEYWORDS, METHOD. */
 const OTHER_METHOD_SIGNATURES = ['(i32,i32,i32)->(i32)', '(i32,i32,i32,i32)->(i32)', '(i32,i32,i32,i32,i32)->(i32)'];
 
@@ -137,7 +137,7 @@ export function classifyCast(cast: FunctionCast, sourceText?: (file: string) => 
   const wasm = (s: WasmSignature | undefined) => (s ? formatSignature(s) : undefined);
   const result = { ...cast, fromWasm: wasm(from), toWasm: wasm(to) };
   // A function stored in a method table (directly or through `void (*)(void)`): its flags decide.
-  const intoMethodTable = cast.to === PYCFUNCTION || ANY_FUNCTION.test(cast.to);
+  const intoMethodTable = isPyCFunction(cast.to) || ANY_FUNCTION.test(cast.to);
   // The entry's flags are where the entry is written: at the warning, or in one of the macros it expands.
   const flags = intoMethodTable && from && !ANY_FUNCTION.test(cast.from)
     ? [cast, ...(cast.expansions ?? [])].map((at) => methodFlagsAt(sourceText?.(at.file), at.line, at.column)).find((f) => f)
@@ -150,6 +150,6 @@ export function classifyCast(cast: FunctionCast, sourceText?: (file: string) => 
   if (!from || !to) return { ...result, kind: 'unknown' };
   if (result.fromWasm === result.toWasm) return { ...result, kind: 'compatible' };
   if (hasOpaqueParts(from) || hasOpaqueParts(to)) return { ...result, kind: 'unknown' };
-  if (cast.to === PYCFUNCTION && OTHER_METHOD_SIGNATURES.includes(result.fromWasm!)) return { ...result, kind: 'method' };
+  if (isPyCFunction(cast.to) && OTHER_METHOD_SIGNATURES.includes(result.fromWasm!)) return { ...result, kind: 'method' };
   return { ...result, kind: 'mismatch' };
 }

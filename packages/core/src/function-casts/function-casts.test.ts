@@ -124,6 +124,11 @@ describe('method-table entries are checked against their METH_* flags', () => {
   it('a (self, args, kwargs) function flagged METH_VARARGS alone traps', () => {
     expect(cast(5, 16, O3)).toMatchObject({ kind: 'mismatch', toWasm: '(i32,i32)->(i32)' });
   });
+  it('C++ spells PyCFunction without "struct": the flags decide there too (numexpr\'s NumExpr.run)', () => {
+    const cxx = (from: string) => classifyCast({ file: 'm.cpp', line: 6, column: 16, from, to: '_object *(*)(_object *, _object *)' }, () => source);
+    expect(cxx('_object *(*)(NumExprObject *, _object *, _object *)')).toMatchObject({ kind: 'method', flags: ['KEYWORDS', 'VARARGS'] });
+    expect(cxx('_object *(*)(_object *)')).toMatchObject({ kind: 'mismatch' });
+  });
   it('the flags decide also behind void (*)(void)', () => {
     expect(cast(6, 31, O3, 'void (*)(void)')).toMatchObject({ kind: 'method', flags: ['KEYWORDS', 'VARARGS'] });
     expect(cast(7, 33, FASTKW, 'void (*)(void)')).toMatchObject({ kind: 'method', toWasm: '(i32,i32,i32,i32)->(i32)' });

@@ -42,7 +42,7 @@ describe('the step registry', () => {
 
   it('names every problem of a step file by its key path', () => {
     const text = JSON.stringify({ format: 'wasi-pystack-step/1', step: 'My Step', builder: 'cmake', upstream: 'python-wasi', configurations: { pandas3: { recipe: 'x.json' } }, extra: 1 });
-    expect(() => parseStepFile(text, 's.json')).toThrowError('s.json has 4 problem(s)\n  extra: unknown key\n  description: missing\n  builder: must be one of "cpython", "meson", "c-extension"\n  upstream: must be a list, not string\nFix: correct the keys named above (see StepFile in @wasi-pystack/core)');
+    expect(() => parseStepFile(text, 's.json')).toThrowError('s.json has 4 problem(s)\n  extra: unknown key\n  description: missing\n  builder: must be one of "cpython", "meson", "c-extension", "setuptools"\n  upstream: must be a list, not string\nFix: correct the keys named above (see StepFile in @wasi-pystack/core)');
     const named = JSON.stringify({ format: 'wasi-pystack-step/1', step: 'My Step', description: 'd', builder: 'meson', upstream: [], configurations: { pandas3: { recipe: 'x.json' } } });
     expect(() => parseStepFile(named, 's.json')).toThrowError("s.json has 2 problem(s)\n  step: 'My Step' must be lowercase letters, digits and dashes\n  configurations/default: missing");
   });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { WasiPystackError } from '../errors';
 import { findPinned, readLock, requiredClosure, type SourceLock } from '../lock';
 import { readManifest } from '../manifest';
@@ -10,6 +10,8 @@ import { buildCPython } from '../recipes/cpython-pipeline';
 import { parseCPythonRecipe, type LoadedCPythonRecipe } from '../recipes/cpython-recipe';
 import { buildMesonPackage, buildRecipeLibraries } from '../recipes/meson-pipeline';
 import { parseMesonRecipe, type LoadedMesonRecipe } from '../recipes/meson-recipe';
+import { buildSetuptoolsPackage } from '../recipes/setuptools-pipeline';
+import { parseSetuptoolsRecipe, type LoadedSetuptoolsRecipe } from '../recipes/setuptools-recipe';
 import { listOf, mapOf, object, oneOf, parseChecked, parseJsonFile, string } from '../recipes/validate';
 import type { Check } from '../recipes/validate';
 
@@ -28,6 +30,7 @@ export const BUILDERS = {
   cpython: 'wasi-pystack-cpython-recipe/1',
   meson: 'wasi-pystack-meson-recipe/1',
   'c-extension': 'wasi-pystack-c-extension-recipe/1',
+  setuptools: 'wasi-pystack-setuptools-recipe/1',
 } as const;
 export type BuilderName = keyof typeof BUILDERS;
 
@@ -76,7 +79,8 @@ export function parseStepFile(text: string, file: string): RegisteredStep {
 
 export function readStepFile(file: string): RegisteredStep {
   if (!existsSync(file)) throw new WasiPystackError(`no step file at ${file}`, `name a ${STEP_FILE} that exists`);
-  return parseStepFile(readFileSync(file, 'utf8'), file);
+  // Absolute, so that the recipe's relative paths (patches, allow lists) do not depend on the working folder.
+  return parseStepFile(readFileSync(file, 'utf8'), resolve(file));
 }
 
 export interface StepRegistry {
@@ -130,7 +134,7 @@ export function upstreamClosure(registry: StepRegistry, name: string): string[] 
 /** The configuration a step builds for a workspace configuration: its own of that name, else its default. */
 export const configurationOf = (step: StepFile, configuration: string) => (step.configurations[configuration] ? configuration : DEFAULT_CONFIGURATION);
 
-export type LoadedStepRecipe = { builder: 'cpython'; recipe: LoadedCPythonRecipe } | { builder: 'meson'; recipe: LoadedMesonRecipe } | { builder: 'c-extension'; recipe: LoadedCExtensionRecipe };
+export type LoadedStepRecipe = { builder: 'cpython'; recipe: LoadedCPythonRecipe } | { builder: 'meson'; recipe: LoadedMesonRecipe } | { builder: 'c-extension'; recipe: LoadedCExtensionRecipe } | { builder: 'setuptools'; recipe: LoadedSetuptoolsRecipe };
 
 /** The recipe a step builds in a configuration, read and checked by its builder. */
 export function stepRecipe(step: RegisteredStep, configuration = DEFAULT_CONFIGURATION, lock?: SourceLock): LoadedStepRecipe {
@@ -148,6 +152,7 @@ export function stepRecipe(step: RegisteredStep, configuration = DEFAULT_CONFIGU
   const named = <T extends { name: string }>(r: T): T => (inline ? { ...r, name: step.step } : r);
   if (step.builder === 'cpython') return { builder: 'cpython', recipe: named(parseCPythonRecipe(text, file, lock)) };
   if (step.builder === 'meson') return { builder: 'meson', recipe: named(parseMesonRecipe(text, file, lock)) };
+  if (step.builder === 'setuptools') return { builder: 'setuptools', recipe: named(parseSetuptoolsRecipe(text, file, lock)) };
   return { builder: 'c-extension', recipe: named(parseCExtensionRecipe(text, file, lock)) };
 }
 
@@ -228,5 +233,6 @@ export async function buildRegisteredStep(step: RegisteredStep, options: BuildSt
   const pythonWasi = byManifest.cpython;
   if (!pythonWasi) throw new WasiPystackError(`${step.step} builds a Python package, and none of its upstream steps (${step.upstream.join(', ') || 'none'}) is CPython`, 'add the step that builds CPython (python-wasi) to upstream');
   if (builder === 'meson') return buildMesonPackage(recipe, { ...common, pythonWasi, upstream: byManifest });
+  if (builder === 'setuptools') return buildSetuptoolsPackage(recipe, { ...common, pythonWasi, upstream: byManifest });
   return buildCExtensionPackage(recipe, { ...common, pythonWasi });
 }

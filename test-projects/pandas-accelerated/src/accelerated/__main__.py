@@ -1,0 +1,3 @@
+from accelerated import main
+
+main()
