@@ -53,6 +53,27 @@ export const SUITES: Record<string, Suite> = {
   },
 };
 
+/** pandas' accelerators (issue 20): their own suites, and pandas' suite with both installed, on one module. */
+const ACCELERATORS_MODULE = 'test-projects/test-suites/dist/accelerators-tests.wasm';
+const acceleratorSite = () => [`${stepOutputDir('numexpr-wasi')}/site-packages`, `${stepOutputDir('bottleneck-wasi')}/site-packages`];
+SUITES.numexpr = {
+  module: ACCELERATORS_MODULE,
+  site: [`${stepOutputDir('numpy-wasi')}/site-packages`, `${stepOutputDir('numexpr-wasi')}/site-packages`],
+  dirs: ['numexpr/tests'],
+  skips: ['test-projects/test-suites/skips/numexpr.txt'],
+};
+SUITES.bottleneck = {
+  module: ACCELERATORS_MODULE,
+  site: [`${stepOutputDir('numpy-wasi')}/site-packages`, `${stepOutputDir('bottleneck-wasi')}/site-packages`],
+  dirs: ['bottleneck/tests'],
+  skips: ['test-projects/test-suites/skips/bottleneck.txt'],
+};
+SUITES['pandas-accelerated'] = {
+  ...SUITES.pandas,
+  module: ACCELERATORS_MODULE,
+  site: [...pandasSite('default'), ...acceleratorSite()],
+};
+
 /**
  * The same suites in the pandas3 configuration (NumPy 2.5.5, pandas 3.1.1): their test modules come
  * from test-suites:numpy:pandas3 and test-suites:pandas:pandas3; reports are <name>-pandas3.*.
