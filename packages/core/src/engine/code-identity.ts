@@ -8,8 +8,10 @@ import { dirname, resolve } from 'node:path';
  * hand-kept version number, so any change to what builds a step rebuilds it, and nothing else does.
  *
  * Content only, never paths: a package installed elsewhere (or a clone at another place) hashes the
- * same. Built JavaScript and TypeScript sources hash differently; every build runs the built
- * JavaScript (tools/build-packages.mjs), so that is what keys are made of.
+ * same. A module runs as its TypeScript source in this workspace (Nx transpiles workspace packages)
+ * and as built JavaScript where the packages are installed; both hash the built JavaScript
+ * (`src/x.ts` -> `dist/x.js`, tools/build-packages.mjs), so the two share step cache entries. A
+ * source newer than its build is hashed itself: a new key, never a stale one.
  *
  * A module that declares `const WASI_PYSTACK_KEY_NEUTRAL = true` at the start of a line (log lines,
  * timings: code that cannot change what a step builds) is left out with what it imports, so improving
@@ -29,19 +31,31 @@ function resolveModule(from: string, spec: string): string | undefined {
   return undefined;
 }
 
+const mtime = (file: string) => (existsSync(file) ? statSync(file).mtimeMs : undefined);
+
+/** The file that stands for a module: its built JavaScript when that is at least as new as its source. */
+export function hashedFile(file: string): string {
+  const source = /^(.*)\/src\/(.*)\.ts$/.exec(file);
+  const built = /^(.*)\/dist\/(.*)\.js$/.exec(file);
+  const [ts, js] = source ? [file, `${source[1]}/dist/${source[2]}.js`] : built ? [`${built[1]}/src/${built[2]}.ts`, file] : [file, file];
+  const [tsTime, jsTime] = [mtime(ts), mtime(js)];
+  if (jsTime === undefined) return ts;
+  return tsTime !== undefined && tsTime > jsTime ? ts : js;
+}
+
 /** Every module file the roots reach through relative imports (the roots included), sorted. */
 export function moduleClosure(roots: string[]): string[] {
   const seen = new Set<string>();
-  const stack = roots.map((r) => resolve(r));
+  const stack = roots.map((r) => hashedFile(resolve(r)));
   while (stack.length) {
     const file = stack.pop()!;
     if (seen.has(file)) continue;
     const text = readFileSync(file, 'utf8');
-    if (KEY_NEUTRAL_LINE.test(text) && !roots.some((r) => resolve(r) === file)) continue;
+    if (KEY_NEUTRAL_LINE.test(text) && !roots.some((r) => hashedFile(resolve(r)) === file)) continue;
     seen.add(file);
     for (const m of text.matchAll(RELATIVE_IMPORT)) {
       const next = resolveModule(file, m[1]);
-      if (next && !seen.has(next)) stack.push(next);
+      if (next && !seen.has(hashedFile(next))) stack.push(hashedFile(next));
     }
   }
   return [...seen].sort();

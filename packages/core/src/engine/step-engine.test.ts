@@ -23,6 +23,24 @@ describe('codeIdentity', () => {
     expect(codeIdentity([join(c, 'main.js')])).not.toBe(codeIdentity([join(a, 'main.js')]));
   });
 
+  it('is the same whether the TypeScript source runs (Nx in this workspace) or its built JavaScript (an installed package)', () => {
+    // A package laid out as ours are: src/*.ts built into dist/*.js.
+    const pkg = mkdtempSync(join(tmpdir(), 'pkg-'));
+    mkdirSync(join(pkg, 'src'));
+    mkdirSync(join(pkg, 'dist'));
+    writeFileSync(join(pkg, 'src', 'main.ts'), 'import { h } from "./helper";');
+    writeFileSync(join(pkg, 'src', 'helper.ts'), 'export const h = 1;');
+    writeFileSync(join(pkg, 'dist', 'main.js'), 'const helper_1 = require("./helper");');
+    writeFileSync(join(pkg, 'dist', 'helper.js'), 'exports.h = 1;');
+    const installed = moduleTree({ 'main.js': 'const helper_1 = require("./helper");', 'helper.js': 'exports.h = 1;' });
+    expect(codeIdentity([join(pkg, 'src', 'main.ts')])).toBe(codeIdentity([join(installed, 'main.js')]));
+    // A source edited after the last build is hashed as it is: a new key, never a stale one.
+    const later = new Date(Date.now() + 60_000);
+    writeFileSync(join(pkg, 'src', 'helper.ts'), 'export const h = 2;');
+    utimesSync(join(pkg, 'src', 'helper.ts'), later, later);
+    expect(moduleClosure([join(pkg, 'src', 'main.ts')]).map((f) => f.slice(pkg.length + 1))).toEqual(['dist/main.js', 'src/helper.ts']);
+  });
+
   it('leaves out modules that say they cannot change what a step builds (log lines), with their imports', () => {
     const logs = (text: string) => moduleTree({ 'main.js': 'require("./log");', 'log.js': `const WASI_PYSTACK_KEY_NEUTRAL = true;\nrequire("./format");\n${text}`, 'format.js': 'x' });
     const [one, two] = [logs('exports.log = (m) => m;'), logs('exports.log = (m) => `[x] ${m}`;')];
