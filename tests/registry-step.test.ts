@@ -3,7 +3,7 @@
 // the step file, the project depends on it, the step builds markupsafe's C extension on the step
 // engine (CPython restored from the step cache), and the module uses that C code.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -101,3 +101,39 @@ describe('a step from one recipe file and a patch, in a scratch workspace', () =
     writeFileSync(stepFile, good);
   }, BUILD_TIMEOUT);
 });
+
+describe('a setuptools recipe that cannot build', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = scratchWorkspace();
+  });
+  const stepFile = (name: string, recipe: Record<string, unknown>) => {
+    mkdirSync(join(dir, 'recipes', name), { recursive: true });
+    const file = join(dir, 'recipes', name, 'wasi-step.json');
+    writeFileSync(file, JSON.stringify({ format: 'wasi-pystack-step/1', step: name, description: name, builder: 'setuptools', upstream: ['python-wasi', 'numpy-wasi'], configurations: { default: { recipe: { format: 'wasi-pystack-setuptools-recipe/1', ...recipe } } } }));
+    return file;
+  };
+  const entries = (step: string) => (existsSync(join(stepsDir(), step)) ? readdirSync(join(stepsDir(), step)).sort() : []);
+  const lines = (out: string) => out.split('\n').map((l) => l.replace(/\x1b\[\d+m/g, '').replace(/^[\s-]+/, ''));
+
+  it('names the extension and what it needs when it calls what WASI lacks (numexpr without its patch: threads)', () => {
+    const file = stepFile('numexpr-unpatched', { package: 'numexpr', source: 'numexpr', buildRequires: ['setuptools'] });
+    const before = entries('numexpr-wasm32-wasip1');
+    const r = nx(dir, 'run', 'numexpr-unpatched:compile', '--outputStyle=static', '--skip-nx-cache');
+    expect(r.code).not.toBe(0);
+    expect(lines(r.out)).toContain(`${file}: 1 extension problem(s) in numexpr 2.14.2`);
+    expect(r.out).toMatch(/numexpr\.interpreter calls pthread_\w+(, pthread_\w+)*: it needs threads, which wasm32-wasip1 does not have/);
+    expect(lines(r.out)).toContain("Fix: patch the extension (the recipe's patches) so that it builds and runs without them, and say why in the patch");
+    for (const entry of entries('numexpr-wasm32-wasip1').filter((e) => !before.includes(e))) expect(entry).toMatch(/\.(log|work)$/);
+  }, BUILD_TIMEOUT);
+
+  it('points at the log when a compile fails, and leaves no entry behind', () => {
+    stepFile('bottleneck-broken', { package: 'bottleneck', source: 'bottleneck', buildRequires: ['setuptools', 'versioneer'], env: { CFLAGS: '-include wasi-pystack-no-such-header.h' } });
+    const before = entries('bottleneck-wasm32-wasip1');
+    const r = nx(dir, 'run', 'bottleneck-broken:compile', '--outputStyle=static', '--skip-nx-cache');
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/command failed \(exit 1\): \S+python3\S* \S+pep517_wheel\.py[\s\S]*log: \S+\/steps\/bottleneck-wasm32-wasip1\/\w+\.log[\s\S]*wasi-pystack-no-such-header\.h/);
+    for (const entry of entries('bottleneck-wasm32-wasip1').filter((e) => !before.includes(e))) expect(entry).toMatch(/\.(log|work)$/);
+  }, BUILD_TIMEOUT);
+});
+

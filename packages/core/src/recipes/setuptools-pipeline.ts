@@ -197,7 +197,6 @@ export async function buildSetuptoolsPackage(recipe: LoadedSetuptoolsRecipe, opt
             writeFileSync(settings, JSON.stringify({ cc: toolchain.cc, cxx: toolchain.cxx, flags, includeDirs: python.includeDirs }, null, 1));
             const tool = (lang: string, ...rest: string[]) => [buildPython, CROSS_COMPILER, lang, ...rest].join(' ');
             const env: Record<string, string> = {
-              ...recipe.env,
               WASI_PYSTACK_CROSS: settings,
               WASI_PYSTACK_BUILD_PATH: [join(work, 'build-env', 'views'), join(work, 'build-env', 'site')].join(':'),
               WASI_PYSTACK_CONFIG_SETTINGS: Object.entries(recipe.configSettings ?? {}).map(([k, v]) => `${k}=${v}`).join('\n'),
@@ -213,6 +212,8 @@ export async function buildSetuptoolsPackage(recipe: LoadedSetuptoolsRecipe, opt
               SETUPTOOLS_USE_DISTUTILS: 'local',
               PYTHONDONTWRITEBYTECODE: '1',
               ...(sourceDateEpoch ? { SOURCE_DATE_EPOCH: sourceDateEpoch } : {}),
+              // Last: a recipe may set CFLAGS (distutils adds them to every compile) or its own variables.
+              ...recipe.env,
             };
             mkdirSync(join(work, 'wheel'), { recursive: true });
             await runCommand({ argv: [buildPython, WHEEL_BUILDER, join(work, 'wheel')], cwd: src, env }, { logFile });
