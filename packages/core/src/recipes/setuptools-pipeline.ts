@@ -283,7 +283,8 @@ export async function buildSetuptoolsPackage(recipe: LoadedSetuptoolsRecipe, opt
         {
           name: 'Python files and manifest',
           run: ({ work, out, writeManifest }: StepContext) => {
-            cpSync(join(work, 'tree'), join(out, 'site-packages'), { recursive: true, filter: (f) => !/\.(c|cpp|h|pyx|pxd)$/.test(f) && basename(f) !== '__pycache__' });
+            // What the wheel installs, as it is (package data may be C: Bottleneck's test templates).
+            cpSync(join(work, 'tree'), join(out, 'site-packages'), { recursive: true, filter: (f) => basename(f) !== '__pycache__' });
             writeManifest({
               name: recipe.package,
               version: source.version,
