@@ -116,19 +116,32 @@ describe('a setuptools recipe that cannot build', () => {
   const entries = (step: string) => (existsSync(join(stepsDir(), step)) ? readdirSync(join(stepsDir(), step)).sort() : []);
   const lines = (out: string) => out.split('\n').map((l) => l.replace(/\x1b\[\d+m/g, '').replace(/^[\s-]+/, ''));
 
-  it('names the extension and what it needs when it calls what WASI lacks (numexpr without its patch: threads)', () => {
-    const file = stepFile('numexpr-unpatched', { package: 'numexpr', source: 'numexpr', buildRequires: ['setuptools'] });
-    const before = entries('numexpr-wasm32-wasip1');
-    const r = nx(dir, 'run', 'numexpr-unpatched:compile', '--outputStyle=static', '--skip-nx-cache');
+  it('names the extension and what it needs when it calls what WASI lacks (a process), and leaves no entry behind', () => {
+    // markupsafe's own build, with a header that makes its extension start a process. (A thread
+    // cannot even compile: wasi-libc's pthread_create is a static assertion without threads.)
+    const header = join(dir, 'starts-a-process.h');
+    writeFileSync(header, 'extern int fork(void);\n__attribute__((used)) static int start_child(void) { return fork(); }\n');
+    const file = stepFile('markupsafe-forking', { package: 'markupsafe', source: 'markupsafe', buildRequires: ['setuptools'], extensions: ['markupsafe._speedups'], env: { CFLAGS: `-include ${header}` } });
+    const before = entries('markupsafe-wasm32-wasip1');
+    const r = nx(dir, 'run', 'markupsafe-forking:compile', '--outputStyle=static', '--skip-nx-cache');
     expect(r.code).not.toBe(0);
-    expect(lines(r.out)).toContain(`${file}: 1 extension problem(s) in numexpr 2.14.2`);
-    expect(r.out).toMatch(/numexpr\.interpreter calls pthread_\w+(, pthread_\w+)*: it needs threads, which wasm32-wasip1 does not have/);
+    expect(lines(r.out)).toContain(`${file}: 1 extension problem(s) in markupsafe 3.0.3`);
+    expect(lines(r.out)).toContain('markupsafe._speedups calls fork: it needs processes, which wasm32-wasip1 does not have');
     expect(lines(r.out)).toContain("Fix: patch the extension (the recipe's patches) so that it builds and runs without them, and say why in the patch");
-    for (const entry of entries('numexpr-wasm32-wasip1').filter((e) => !before.includes(e))) expect(entry).toMatch(/\.(log|work)$/);
+    for (const entry of entries('markupsafe-wasm32-wasip1').filter((e) => !before.includes(e))) expect(entry).toMatch(/\.(log|work)$/);
+  }, BUILD_TIMEOUT);
+
+  it('does not take a pure-Python fallback for the extension its recipe lists', () => {
+    // markupsafe's setup.py builds without its C speedups when their compile fails.
+    const file = stepFile('markupsafe-fallback', { package: 'markupsafe', source: 'markupsafe', buildRequires: ['setuptools'], extensions: ['markupsafe._speedups'], env: { CFLAGS: '-include wasi-pystack-no-such-header.h' } });
+    const r = nx(dir, 'run', 'markupsafe-fallback:compile', '--outputStyle=static', '--skip-nx-cache');
+    expect(r.code).not.toBe(0);
+    expect(lines(r.out)).toContain(`${file}: the extensions of markupsafe 3.0.3 are not the ones its recipe lists`);
+    expect(r.out).toMatch(/markupsafe\._speedups: the build made no such extension \(a failed compile may have fallen back to pure Python: see \S+\/steps\/markupsafe-wasm32-wasip1\/\w+\.log\)/);
   }, BUILD_TIMEOUT);
 
   it('points at the log when a compile fails, and leaves no entry behind', () => {
-    stepFile('bottleneck-broken', { package: 'bottleneck', source: 'bottleneck', buildRequires: ['setuptools', 'versioneer'], env: { CFLAGS: '-include wasi-pystack-no-such-header.h' } });
+    stepFile('bottleneck-broken', { package: 'bottleneck', source: 'bottleneck', buildRequires: ['setuptools', 'versioneer'], extensions: ['bottleneck.move', 'bottleneck.nonreduce', 'bottleneck.nonreduce_axis', 'bottleneck.reduce'], env: { CFLAGS: '-include wasi-pystack-no-such-header.h' } });
     const before = entries('bottleneck-wasm32-wasip1');
     const r = nx(dir, 'run', 'bottleneck-broken:compile', '--outputStyle=static', '--skip-nx-cache');
     expect(r.code).not.toBe(0);

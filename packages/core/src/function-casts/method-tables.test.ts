@@ -86,6 +86,12 @@ describe('type-slot scan', () => {
     expect(functionSignatures(SLOTS).get('methodcaller_clear')).toEqual({ params: 1, returnsVoid: true });
     expect(functionSignatures(SLOTS).get('methodcaller_traverse')).toEqual({ params: 3, returnsVoid: false });
   });
+  it('reads void behind macros before it (Cython\'s CYTHON_UNUSED static void, msgpack\'s __releasebuffer__)', () => {
+    const cython = 'CYTHON_UNUSED static void __pyx_pw_rb(PyObject *self, Py_buffer *b) {\n}\nstatic void *ptr(int x) {\n}\n';
+    expect(functionSignatures(cython).get('__pyx_pw_rb')).toEqual({ params: 2, returnsVoid: true });
+    expect(functionSignatures(cython).get('ptr')).toEqual({ params: 1, returnsVoid: false });
+  });
+
   it('reports a slot function that returns or takes otherwise than CPython calls it', () => {
     const found = checkTypeSlots('_operator.c', SLOTS, functionSignatures(SLOTS));
     expect(found.map((f) => `${f.line} ${f.method} ${f.func} ${f.declared}/${f.expected} ${f.returns ?? ''}`)).toEqual([

@@ -67,7 +67,8 @@ export function functionSignatures(text: string): Map<string, { params: number; 
     const lineStart = text.lastIndexOf('\n', m.index - 1);
     const previous = text.slice(text.lastIndexOf('\n', lineStart - 1) + 1, Math.max(lineStart, 0));
     const returnType = (m[1].trim() || previous.trim()).replace(/\b(static|inline|extern|NPY_NO_EXPORT|Py_LOCAL_INLINE|PyAPI_FUNC)\b/g, '').trim();
-    const sig = { params, returnsVoid: /^void$/.test(returnType) };
+    // `void` last: macros may stand before it (Cython's `CYTHON_UNUSED static void`); `void *` is a value.
+    const sig = { params, returnsVoid: /(^|\s)void$/.test(returnType) };
     const known = defs.get(m[2]);
     defs.set(m[2], known && (known.params !== sig.params || known.returnsVoid !== sig.returnsVoid) ? { params: -1, returnsVoid: sig.returnsVoid } : sig);
   }

@@ -30,7 +30,7 @@ describe('the setuptools builder', () => {
 
   it('checks a recipe: its keys, its pins, and that build requirements are wheels', () => {
     const lock = { path: '/w/deps/sources.lock.json', sources: { numexpr: { file: 'numexpr-2.14.2.tar.gz' }, setuptools: { file: 'setuptools-84.2.1-py3-none-any.whl' }, cython: { file: 'cython-3.1.8.tar.gz' } } } as unknown as SourceLock;
-    const good = { format: 'wasi-pystack-setuptools-recipe/1', package: 'numexpr', source: 'numexpr', buildRequires: ['setuptools'] };
+    const good = { format: 'wasi-pystack-setuptools-recipe/1', package: 'numexpr', source: 'numexpr', buildRequires: ['setuptools'], extensions: ['numexpr.interpreter'] };
     expect(parseSetuptoolsRecipe(JSON.stringify(good), '/r/numexpr.json', lock).package).toBe('numexpr');
     expect(() => parseSetuptoolsRecipe(JSON.stringify({ ...good, buildRequires: undefined, buildRequire: [] }), '/r/x.json', lock)).toThrow(/\/r\/x\.json has 2 problem\(s\)\n {2}buildRequire: unknown key\n {2}buildRequires: missing/);
     expect(() => parseSetuptoolsRecipe(JSON.stringify({ ...good, buildRequires: ['setuptools', 'wheel'] }), '/r/x.json', lock)).toThrow('/r/x.json names sources the lock does not pin\n  wheel: not a key under sources in /w/deps/sources.lock.json');

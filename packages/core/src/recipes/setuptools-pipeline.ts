@@ -231,8 +231,11 @@ export async function buildSetuptoolsPackage(recipe: LoadedSetuptoolsRecipe, opt
               .filter((r): r is { file: string; record: ExtensionRecord } => !!r.record)
               .map(({ file, record }) => ({ file, record, module: moduleNameOfWheelPath(relative(tree, file)) }))
               .sort((a, b) => a.module.localeCompare(b.module));
-            if (!records.length) log(`${what}: the wheel has no extension modules`);
             const problems: string[] = [];
+            const made = records.map((r) => r.module);
+            for (const missing of recipe.extensions.filter((m) => !made.includes(m))) problems.push(`${missing}: the build made no such extension (a failed compile may have fallen back to pure Python: see ${logFile})`);
+            for (const extra of made.filter((m) => !recipe.extensions.includes(m))) problems.push(`${extra}: the build made this extension, which the recipe does not list`);
+            if (problems.length) throw new WasiPystackError(`${recipe.file}: the extensions of ${what} are not the ones its recipe lists`, 'list in extensions exactly the modules the build makes, or fix what keeps one from building', problems);
             const units: Unit[] = [];
             for (const { module, record } of records) {
               const undefinedAll = new Set(record.objects.flatMap((o) => [...undefinedSymbols(toolchain.nm, o, logFile)]));

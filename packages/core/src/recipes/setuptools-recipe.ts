@@ -25,6 +25,11 @@ export interface SetuptoolsRecipe {
   castAllowList?: string;
   /** Lock keys of the pure-Python wheels the build imports (setuptools, versioneer, ...). */
   buildRequires: string[];
+  /**
+   * The extension modules the build must make, by dotted name. A build whose compile fails may fall
+   * back to pure Python without failing (markupsafe's does): the list makes that an error.
+   */
+  extensions: string[];
   /** PEP 517 config settings handed to build_wheel. */
   configSettings?: Record<string, string>;
   /** Variables the package's build script reads. */
@@ -44,6 +49,7 @@ const check = object({
   'patches?': stringOrList,
   'castAllowList?': string,
   buildRequires: listOf(string),
+  extensions: listOf(string),
   'configSettings?': mapOf(string),
   'env?': mapOf(string),
   'python?': object({ 'bundleExcludes?': listOf(string) }),
