@@ -14,7 +14,7 @@ const withoutSteps: InferContext = { workspaceRoot: WORKSPACE, registry, stepPro
 
 describe('the registry seen by the plugin', () => {
   it("holds the packages' steps in build order", () => {
-    expect([...registry.steps.keys()]).toEqual(['python-wasi', 'numpy-wasi', 'pandas-wasi']);
+    expect([...registry.steps.keys()]).toEqual(['python-wasi', 'numpy-wasi', 'bottleneck-wasi', 'numexpr-wasi', 'pandas-wasi']);
   });
 
   it('chooses the steps and their configurations from the pinned dependencies', () => {
@@ -22,6 +22,7 @@ describe('the registry seen by the plugin', () => {
     expect(steps(['six==1.17.0'])).toEqual(['python-wasi:default:cpython']);
     expect(steps(['numpy==2.4.0'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:default:numpy']);
     expect(steps(['Pandas == 2.3.3'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:default:numpy', 'pandas-wasi:default:pandas']);
+    expect(steps(['pandas==2.3.3', 'numexpr==2.14.2', 'bottleneck==1.6.0'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:default:numpy', 'bottleneck-wasi:default:bottleneck', 'numexpr-wasi:default:numexpr', 'pandas-wasi:default:pandas']);
     expect(steps(['pandas==3.1.1'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:pandas3:numpy-2.5', 'pandas-wasi:pandas3:pandas-3']);
   });
 });
