@@ -13,12 +13,12 @@ import {
 } from '@wasi-pystack/core';
 import { generateGlue } from './glue';
 import { encodeProjectData, type ProjectData } from './project-data';
-import { appendDataAtMemoryEnd, removeExports } from './wasm-edit';
+import { appendDataAtMemoryEnd, removeExports, setMemoryMaximum } from './wasm-edit';
 import { wasmImports } from './wasm-imports';
 
 export { generateGlue, GENERATED_MARKER } from './glue';
 export { decodeProjectData, encodeProjectData, PROJECT_DATA_MAGIC, type ProjectData } from './project-data';
-export { appendDataAtMemoryEnd, removeExports } from './wasm-edit';
+export { appendDataAtMemoryEnd, removeExports, setMemoryMaximum } from './wasm-edit';
 export { wasmExports, wasmImports, wasmInitialMemoryBytes, wasmSections, type WasmImport, type WasmSection } from './wasm-imports';
 export { snapshotFailure, snapshotHashSeed, snapshotReactor, wizerCommand } from './snapshot';
 import { snapshotHashSeed, snapshotReactor } from './snapshot';
@@ -60,6 +60,23 @@ export interface LinkOptions {
    * 16 MiB placed before the data, is what every module of this toolchain uses.
    */
   stack?: { size: number; first: boolean };
+  /**
+   * The most memory the module may have, in bytes (a number) or with a unit ("512MiB", "2GiB"):
+   * the memory's maximum, so every engine enforces it, and Python past it gets MemoryError. Set on
+   * the finished module (the stack module and its wasm-opt pass are shared). Default: none (4 GiB).
+   */
+  maxMemory?: number | string;
+}
+
+const UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** maxMemory in 64 KiB pages (rounded up), or undefined when not set. */
+export function maxMemoryPages(maxMemory: number | string | undefined): number | undefined {
+  if (maxMemory === undefined) return undefined;
+  const m = /^\s*(\d+)\s*(B|KiB|MiB|GiB)?\s*$/.exec(String(maxMemory));
+  const bytes = m ? Number(m[1]) * UNITS[m[2] ?? ''] : NaN;
+  if (!m || !bytes || bytes > 4 * 1024 ** 3) throw new WasiPystackError(`maxMemory '${maxMemory}' is not a memory size of wasm32`, 'give bytes or a size with KiB, MiB or GiB, at most 4GiB (for example "512MiB")');
+  return Math.ceil(bytes / 65536);
 }
 
 /** Reactors are snapshotted unless told otherwise; commands never are. */
@@ -149,9 +166,16 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
 }
 
 /** Pure: a project's module from the stack module: the other kind's exports dropped, the project's data added. */
-export function finishModule(stack: Buffer, kind: ModuleKind, project: ProjectData): Buffer {
+export function finishModule(stack: Buffer, kind: ModuleKind, project: ProjectData, maxMemory?: number | string): Buffer {
   const otherKind: ModuleKind = kind === 'command' ? 'reactor' : 'command';
-  return appendDataAtMemoryEnd(removeExports(stack, KIND_EXPORTS[otherKind]), encodeProjectData(project)).module;
+  const module = appendDataAtMemoryEnd(removeExports(stack, KIND_EXPORTS[otherKind]), encodeProjectData(project)).module;
+  const pages = maxMemoryPages(maxMemory);
+  if (pages === undefined) return module;
+  try {
+    return setMemoryMaximum(module, pages);
+  } catch (e) {
+    throw new WasiPystackError(`maxMemory ${maxMemory}: ${(e as Error).message}`, 'raise maxMemory above what the module needs to start');
+  }
 }
 
 /** Compiles the glue, links one module and checks it imports only WASI preview 1. */
@@ -192,7 +216,7 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
     renameSync(optimized, stackFile);
   }
   const tmp = `${options.output}.tmp`;
-  writeFileSync(tmp, finishModule(readFileSync(stackFile), options.kind, plan.project));
+  writeFileSync(tmp, finishModule(readFileSync(stackFile), options.kind, plan.project, options.maxMemory));
   rmSync(stackFile);
   if (wantsSnapshot(options)) {
     const snapshotted = `${options.output}.snapshot.tmp`;

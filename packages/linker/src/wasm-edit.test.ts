@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendDataAtMemoryEnd, removeExports } from './wasm-edit';
+import { appendDataAtMemoryEnd, removeExports, setMemoryMaximum } from './wasm-edit';
 
 const section = (id: number, content: number[]) => [id, content.length, ...content];
 const name = (s: string) => [s.length, ...Buffer.from(s)];
@@ -46,6 +46,19 @@ describe('appendDataAtMemoryEnd', () => {
   it('refuses data that does not fit below the maximum', () => {
     expect(() => appendDataAtMemoryEnd(tinyModule(false, 2), Buffer.alloc(1))).toThrow('cannot grow to 3 pages');
     expect(appendDataAtMemoryEnd(tinyModule(false, 3), Buffer.alloc(1)).address).toBe(2 * 65536);
+  });
+});
+
+describe('setMemoryMaximum', () => {
+  it('caps the memory: growing past the maximum fails inside the module, the engine does not let it', () => {
+    const memory = instantiate(setMemoryMaximum(tinyModule(true), 3)).memory as unknown as { grow(pages: number): number; buffer: ArrayBuffer };
+    expect(memory.grow(1)).toBe(2);
+    expect(() => memory.grow(1)).toThrow();
+    expect(memory.buffer.byteLength).toBe(3 * 65536);
+  });
+
+  it('refuses a maximum below the initial memory, naming both', () => {
+    expect(() => setMemoryMaximum(tinyModule(false), 1)).toThrow('a maximum of 1 pages (64 KiB) is below the module\'s initial memory of 2 pages (128 KiB)');
   });
 });
 

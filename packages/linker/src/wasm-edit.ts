@@ -56,6 +56,25 @@ function joinSections(header: Buffer, sections: Section[]): Buffer {
 }
 
 /**
+ * Sets the maximum of the module's own memory (in 64 KiB pages): every engine then refuses to grow it
+ * further, and memory.grow returns -1 inside the module (malloc returns NULL: Python's MemoryError).
+ */
+export function setMemoryMaximum(module: Buffer, maximumPages: number): Buffer {
+  const sections = splitSections(module);
+  const memory = sections.find((s) => s.id === SECTION.memory);
+  if (!memory) throw new Error('the module defines no memory of its own');
+  const m = new Cursor(memory.content, 0);
+  if (m.u32() !== 1) throw new Error('the module defines more than one memory');
+  const flags = m.u32();
+  if (flags & ~1) throw new Error(`the module's memory has limits flags ${flags} (shared or 64-bit memory is not supported)`);
+  const initialPages = m.u32();
+  if (!Number.isInteger(maximumPages) || maximumPages > 65536) throw new Error(`a maximum of ${maximumPages} pages is not a page count of wasm32 memory (at most 65536: 4 GiB)`);
+  if (maximumPages < initialPages) throw new Error(`a maximum of ${maximumPages} pages (${maximumPages * 64} KiB) is below the module's initial memory of ${initialPages} pages (${initialPages * 64} KiB)`);
+  memory.content = Buffer.concat([leb(1), leb(1), leb(initialPages), leb(maximumPages)]);
+  return joinSections(module.subarray(0, 8), sections);
+}
+
+/**
  * Places `data` at the end of the module's initial memory (page-aligned, the address wasm-ld gives
  * __heap_end) and grows the initial memory by the pages it needs. Returns the module and the address.
  */

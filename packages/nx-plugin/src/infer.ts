@@ -29,6 +29,8 @@ export interface PyprojectFacts {
   name: string;
   /** [tool.wasi-pystack] entry; a project with one builds a reactor by default, one without a command. */
   entry?: string;
+  /** [tool.wasi-pystack] max-memory ("512MiB"): the build target's maxMemory. */
+  maxMemory?: string | number;
   dependencies: string[];
 }
 
@@ -197,7 +199,7 @@ export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock:
   };
   targets[buildTarget] = {
     executor: '@wasi-pystack/linker:link',
-    options: { inputs, bundle: bundlePath, kind, outputPath: moduleFile(kind) },
+    options: { inputs, bundle: bundlePath, kind, outputPath: moduleFile(kind), ...(facts.maxMemory !== undefined ? { maxMemory: facts.maxMemory } : {}) },
     configurations: {
       command: { kind: 'command', outputPath: moduleFile('command') },
       reactor: { kind: 'reactor', outputPath: at('dist', `${slug}.wasm`) },

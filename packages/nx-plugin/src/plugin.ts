@@ -29,7 +29,8 @@ export function readPyprojectFacts(file: string): PyprojectFacts | undefined {
   const name = typeof doc.project?.name === 'string' ? doc.project.name : undefined;
   if (!name) return undefined;
   const deps = Array.isArray(doc.project?.dependencies) ? doc.project.dependencies.filter((d: unknown) => typeof d === 'string') : [];
-  return { name, entry: typeof tool.entry === 'string' ? tool.entry : undefined, dependencies: deps };
+  const maxMemory = typeof tool['max-memory'] === 'string' || typeof tool['max-memory'] === 'number' ? tool['max-memory'] : undefined;
+  return { name, entry: typeof tool.entry === 'string' ? tool.entry : undefined, ...(maxMemory !== undefined ? { maxMemory } : {}), dependencies: deps };
 }
 
 /**

@@ -14,6 +14,7 @@ export function normalizeOptions(options: LinkExecutorOptions, workspaceRoot: st
     strip: options.strip ?? true,
     snapshot: options.snapshot ?? true,
     optimize: options.optimize ?? true,
+    maxMemory: options.maxMemory,
   };
 }
 

@@ -6,4 +6,6 @@ export interface LinkExecutorOptions {
   strip?: boolean;
   snapshot?: boolean;
   optimize?: boolean | string[];
+  /** See LinkOptions.maxMemory. */
+  maxMemory?: number | string;
 }
