@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { modulePath } from '@wasi-pystack/core';
-import { finishModule, maxMemoryPages, setMemoryMaximum } from '@wasi-pystack/linker';
-import { RUNTIMES, requireModule } from './runtimes';
+import { modulePath, stepOutputDir } from '@wasi-pystack/core';
+import { finishModule, link, maxMemoryPages, setMemoryMaximum } from '@wasi-pystack/linker';
+import { ROOT, RUNTIMES, requireModule } from './runtimes';
 
 const PYTHON = requireModule(modulePath('python'));
 const CAP_MIB = 256;
@@ -26,6 +26,20 @@ describe('maxMemory', () => {
     expect(() => maxMemoryPages('5 GB')).toThrow("maxMemory '5 GB' is not a memory size of wasm32");
     expect(() => finishModule(readFileSync(PYTHON), 'command', { bundle: Buffer.alloc(0), importerSource: '', preimport: [], optimizationLevel: 0, hashSeed: 0 }, '64KiB')).toThrow(/maxMemory 64KiB: a maximum of 1 pages \(64 KiB\) is below the module's initial memory/);
   });
+});
+
+describe('a snapshotted reactor', () => {
+  it('keeps the cap through the build-time snapshot', async () => {
+    requireModule('test-projects/hello/dist/bundle/bundle.bin');
+    const output = join(mkdtempSync(join(tmpdir(), 'memory-cap-')), 'hello-256MiB.wasm');
+    await link({ workspaceRoot: ROOT, inputs: [join(ROOT, stepOutputDir('python-wasi'))], bundle: join(ROOT, 'test-projects/hello/dist/bundle'), kind: 'reactor', output, maxMemory: `${CAP_MIB}MiB` });
+    const Wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: { memory: { grow(n: number): number; buffer: ArrayBuffer } } } } }).WebAssembly;
+    const noWasi = { wasi_snapshot_preview1: new Proxy({}, { get: () => () => 0 }) };
+    const memory = new Wasm.Instance(new Wasm.Module(readFileSync(output)), noWasi).exports.memory;
+    const pages = memory.buffer.byteLength / 65536;
+    expect(() => memory.grow(CAP_MIB * 16 - pages + 1)).toThrow();
+    expect(memory.grow(CAP_MIB * 16 - pages)).toBe(pages);
+  }, 300_000);
 });
 
 describe.each(RUNTIMES)('a module capped at 256 MiB under $name', (runtime) => {
