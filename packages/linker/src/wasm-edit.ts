@@ -55,19 +55,25 @@ function joinSections(header: Buffer, sections: Section[]): Buffer {
   return Buffer.concat([header, ...sections.flatMap((s) => [Buffer.from([s.id]), leb(s.content.length), s.content])]);
 }
 
+/** The module's own memory section and its limits; errors for what these edits do not handle. */
+function ownMemory(sections: Section[]): { memory: Section; flags: number; initialPages: number; maximumPages?: number } {
+  const memory = sections.find((s) => s.id === SECTION.memory);
+  if (!memory) throw new Error('the module defines no memory of its own (an imported memory cannot be edited)');
+  const m = new Cursor(memory.content, 0);
+  if (m.u32() !== 1) throw new Error('the module defines more than one memory');
+  const flags = m.u32();
+  if (flags & ~1) throw new Error(`the module's memory has limits flags ${flags} (shared or 64-bit memory is not supported)`);
+  const initialPages = m.u32();
+  return { memory, flags, initialPages, maximumPages: flags & 1 ? m.u32() : undefined };
+}
+
 /**
  * Sets the maximum of the module's own memory (in 64 KiB pages): every engine then refuses to grow it
  * further, and memory.grow returns -1 inside the module (malloc returns NULL: Python's MemoryError).
  */
 export function setMemoryMaximum(module: Buffer, maximumPages: number): Buffer {
   const sections = splitSections(module);
-  const memory = sections.find((s) => s.id === SECTION.memory);
-  if (!memory) throw new Error('the module defines no memory of its own');
-  const m = new Cursor(memory.content, 0);
-  if (m.u32() !== 1) throw new Error('the module defines more than one memory');
-  const flags = m.u32();
-  if (flags & ~1) throw new Error(`the module's memory has limits flags ${flags} (shared or 64-bit memory is not supported)`);
-  const initialPages = m.u32();
+  const { memory, initialPages } = ownMemory(sections);
   if (!Number.isInteger(maximumPages) || maximumPages > 65536) throw new Error(`a maximum of ${maximumPages} pages is not a page count of wasm32 memory (at most 65536: 4 GiB)`);
   if (maximumPages < initialPages) throw new Error(`a maximum of ${maximumPages} pages (${maximumPages * 64} KiB) is below the module's initial memory of ${initialPages} pages (${initialPages * 64} KiB)`);
   memory.content = Buffer.concat([leb(1), leb(1), leb(initialPages), leb(maximumPages)]);
@@ -80,14 +86,7 @@ export function setMemoryMaximum(module: Buffer, maximumPages: number): Buffer {
  */
 export function appendDataAtMemoryEnd(module: Buffer, data: Buffer): { module: Buffer; address: number } {
   const sections = splitSections(module);
-  const memory = sections.find((s) => s.id === SECTION.memory);
-  if (!memory) throw new Error('the module defines no memory of its own (an imported memory cannot take data)');
-  const m = new Cursor(memory.content, 0);
-  if (m.u32() !== 1) throw new Error('the module defines more than one memory');
-  const flags = m.u32();
-  if (flags & ~1) throw new Error(`the module's memory has limits flags ${flags} (shared or 64-bit memory is not supported)`);
-  const initialPages = m.u32();
-  const maximumPages = flags & 1 ? m.u32() : undefined;
+  const { memory, flags, initialPages, maximumPages } = ownMemory(sections);
   const address = initialPages * PAGE;
   const pages = initialPages + Math.ceil(data.length / PAGE);
   if (pages > 65536 || (maximumPages !== undefined && pages > maximumPages)) throw new Error(`the module's memory cannot grow to ${pages} pages for ${data.length} bytes of data`);
