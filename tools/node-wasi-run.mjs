@@ -1,127 +1,69 @@
 #!/usr/bin/env -S node --no-warnings
-// Runs a wasi-pystack module under Node's node:wasi, with the same interface as wasi-run.py:
-//   node-wasi-run.mjs [--dir HOST::GUEST]... [--env NAME=VALUE]... MODULE [ARGS...]
-//   node-wasi-run.mjs --wadup SANDBOX [--fresh-instance] MODULE INPUT...
-//     one instance, process() per input; --fresh-instance: a new instance per input (the compiled
-//     WebAssembly.Module is reused within this process; Node 20 keeps no compiled code across
-//     processes), with "instantiate_ms" and "process_ms" on each line.
-// The guest runs in a worker thread with a 64 MiB stack: CPython on WASI allows 5000 levels of C
-// recursion before RecursionError, more than V8's default stack (about 1 MiB) holds.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { WASI } from 'node:wasi';
+// A command-line face over @wasi-pystack/host (packages/host), with the interface of wasi-run.py:
+//   node-wasi-run.mjs [--dir HOST::GUEST]... [--env NAME=VALUE]... [LIMITS] MODULE [ARGS...]
+//     runs a command module; exits with its exit code.
+//   node-wasi-run.mjs --wadup SANDBOX [--fresh-instance] [LIMITS] MODULE INPUT...
+//     a reactor's process() per input, printing one `WADUP {json}` line each: one instance for all
+//     inputs, or with --fresh-instance a new one per input (with "instantiate_ms" and "process_ms").
+//     An input whose run fails prints {"input", "error": {"reason", "message"}} and the next input
+//     gets a fresh instance. Sandboxes are made under SANDBOX.
+//   LIMITS: --deadline-ms N (per run), --max-memory SIZE (bytes, or with KiB/MiB/GiB).
+// A failed command prints `node-wasi-run.mjs: <reason>: <message>` and exits 124 (deadline),
+// 137 (memory cap) or 134 (trap, host failure).
+// The package runs the guest in a worker with a 64 MiB stack and hands node:wasi the memory again
+// after it grows (Node 20 and 22): see packages/host/README.md.
+import { createRequire } from 'node:module';
 
-const STACK_MB = 64;
+const require = createRequire(import.meta.url);
+const { loadModule, createPool, processAll, WasiRunError } = require('../packages/host/dist/index.js');
+
+const EXIT_CODES = { deadline: 124, 'memory-cap': 137 };
 
 function parseArgs(argv) {
-  const opts = { dirs: [], env: {}, wadup: null, freshInstance: false };
+  const opts = { dirs: {}, env: {}, wadup: null, freshInstance: false, deadlineMs: undefined, maxMemory: undefined };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--dir') {
       const [host, guest] = argv[++i].split('::');
-      opts.dirs.push([host, guest ?? host]);
+      opts.dirs[guest ?? host] = host;
     } else if (a === '--env') {
       const [k, ...v] = argv[++i].split('=');
       opts.env[k] = v.join('=');
     } else if (a === '--wadup') opts.wadup = argv[++i];
     else if (a === '--fresh-instance') opts.freshInstance = true;
+    else if (a === '--deadline-ms') opts.deadlineMs = Number(argv[++i]);
+    else if (a === '--max-memory') opts.maxMemory = argv[++i];
     else break;
   }
-  opts.module = argv[i];
-  opts.args = argv.slice(i + 1);
-  return opts;
+  return { ...opts, module: argv[i], args: argv.slice(i + 1) };
 }
 
-function readTree(folder) {
-  const out = {};
-  const walk = (dir) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[relative(folder, full)] = readFileSync(full, 'utf8');
+function wadupLine({ input, ok, result, error }, fresh) {
+  if (!ok) return { input, error: { reason: error.reason, message: error.message } };
+  const line = { input, rc: result.rc, metadata: result.metadata, subcontent: Object.keys(result.subcontent).sort() };
+  if (fresh) Object.assign(line, { instantiate_ms: +result.instantiateMs.toFixed(3), process_ms: +result.processMs.toFixed(3) });
+  return line;
+}
+
+async function main(opts) {
+  const module = await loadModule(opts.module, { maxMemory: opts.maxMemory });
+  const pool = createPool(module);
+  try {
+    if (opts.wadup) {
+      const limits = { env: opts.env, deadlineMs: opts.deadlineMs, sandboxRoot: opts.wadup };
+      const outcomes = await processAll(pool, opts.args, { ...limits, instance: opts.freshInstance ? 'fresh' : 'reuse' });
+      for (const outcome of outcomes) process.stdout.write(`WADUP ${JSON.stringify(wadupLine(outcome, opts.freshInstance))}\n`);
+      return 0;
     }
-  };
-  walk(folder);
-  return out;
-}
-
-/**
- * Node 20's node:wasi keeps the wasm memory's backing store from when it was given the memory and
- * does not follow memory.grow, which moves it: every WASI call after a grow reads and writes freed
- * memory (V8 then aborts in its sweeper, segfaults, or corrupts objects). The guest's memory grows
- * all the time (CPython's allocator), so each WASI call here first hands node:wasi the memory again
- * whenever its buffer changed. The setter is node:wasi's own (its kSetMemory symbol).
- */
-function followMemoryGrowth(wasi, getMemory) {
-  const setMemory = Object.getOwnPropertySymbols(wasi).find((s) => s.description === 'kSetMemory');
-  if (!setMemory) return wasi.getImportObject();
-  let seen = null;
-  const refresh = () => {
-    const memory = getMemory();
-    if (memory && memory.buffer !== seen) {
-      wasi[setMemory](memory);
-      seen = memory.buffer;
-    }
-  };
-  const imports = wasi.getImportObject();
-  const wrapped = Object.fromEntries(Object.entries(imports.wasi_snapshot_preview1).map(([name, fn]) => [name, (...a) => (refresh(), fn(...a))]));
-  return { wasi_snapshot_preview1: wrapped };
-}
-
-async function instantiate(opts, args, preopens, compiled) {
-  const wasi = new WASI({ version: 'preview1', args, env: opts.env, preopens, returnOnExit: true });
-  const module = compiled ?? (await WebAssembly.compile(readFileSync(opts.module)));
-  let instance;
-  instance = await WebAssembly.instantiate(module, followMemoryGrowth(wasi, () => instance?.exports.memory));
-  return { wasi, instance, module };
-}
-
-async function guest(opts) {
-  if (opts.wadup) {
-    const sandbox = opts.wadup;
-    mkdirSync(sandbox, { recursive: true });
-    const module = await WebAssembly.compile(readFileSync(opts.module));
-    const fresh = async () => {
-      const started = performance.now();
-      const { wasi, instance } = await instantiate(opts, [basename(opts.module)], { '/': sandbox }, module);
-      wasi.initialize(instance);
-      return { instance, instantiateMs: performance.now() - started };
-    };
-    let current = await fresh();
-    for (const [n, input] of opts.args.entries()) {
-      if (opts.freshInstance && n > 0) current = await fresh();
-      for (const sub of ['metadata', 'subcontent']) {
-        rmSync(join(sandbox, sub), { recursive: true, force: true });
-        mkdirSync(join(sandbox, sub));
-      }
-      copyFileSync(input, join(sandbox, 'data.bin'));
-      const started = performance.now();
-      const rc = current.instance.exports.process();
-      const processMs = performance.now() - started;
-      const line = { input, rc, metadata: readTree(join(sandbox, 'metadata')), subcontent: Object.keys(readTree(join(sandbox, 'subcontent'))).sort() };
-      if (opts.freshInstance) Object.assign(line, { instantiate_ms: +current.instantiateMs.toFixed(3), process_ms: +processMs.toFixed(3) });
-      writeSync(1, `WADUP ${JSON.stringify(line)}\n`);
-    }
-    return 0;
+    return (await pool.runCommand({ args: opts.args, env: opts.env, dirs: opts.dirs, deadlineMs: opts.deadlineMs })).value;
+  } catch (error) {
+    if (!(error instanceof WasiRunError)) throw error;
+    process.stderr.write(`node-wasi-run.mjs: ${error.reason}: ${error.message}\n`);
+    return EXIT_CODES[error.reason] ?? 134;
+  } finally {
+    await pool.close();
   }
-  const preopens = Object.fromEntries(opts.dirs.map(([host, guestPath]) => [guestPath, host]));
-  const { wasi, instance } = await instantiate(opts, [basename(opts.module), ...opts.args], preopens);
-  return wasi.start(instance);
 }
 
-if (isMainThread) {
-  const worker = new Worker(new URL(import.meta.url), {
-    workerData: parseArgs(process.argv.slice(2)),
-    resourceLimits: { stackSizeMb: STACK_MB },
-    stdin: false,
-  });
-  worker.on('message', (code) => (process.exitCode = code));
-  worker.on('error', (e) => {
-    console.error(e);
-    process.exitCode = 134;
-  });
-} else {
-  parentPort.postMessage(await guest(workerData));
-}
+process.exitCode = await main(parseArgs(process.argv.slice(2)));

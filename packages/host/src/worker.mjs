@@ -1,0 +1,108 @@
+// @ts-check
+// The guest side of a run: one worker thread per pool slot, given the compiled module once; every
+// job gets a fresh instance (a new WASI, new memory, from the module's data: a snapshotted reactor
+// starts from its snapshot). Plain JavaScript because Node starts workers from files; its messages
+// are typed in protocol.ts.
+import { parentPort, workerData } from 'node:worker_threads';
+import { WASI } from 'node:wasi';
+
+/** @type {WebAssembly.Module} */
+const module = workerData.module;
+
+/**
+ * Node 20's and 22's node:wasi keep the memory's backing store from when they were given the memory
+ * and do not follow memory.grow, which moves it: every WASI call after a grow then reads and writes
+ * freed memory (a segfault, an abort in V8's sweeper, or corrupted objects). Each WASI call here first
+ * hands node:wasi the memory again when its buffer changed (node:wasi's own setter, kSetMemory).
+ * Node 24 follows growth itself; the wrapper then only compares one pointer per call.
+ */
+function followMemoryGrowth(wasi, getMemory) {
+  const imports = wasi.getImportObject();
+  const setMemory = Object.getOwnPropertySymbols(wasi).find((s) => s.description === 'kSetMemory');
+  if (!setMemory) return imports;
+  let seen = null;
+  const wrapped = {};
+  for (const [name, fn] of Object.entries(imports.wasi_snapshot_preview1)) {
+    wrapped[name] = (...args) => {
+      const memory = getMemory();
+      if (memory && memory.buffer !== seen) {
+        wasi[setMemory](memory);
+        seen = memory.buffer;
+      }
+      return fn(...args);
+    };
+  }
+  return { wasi_snapshot_preview1: wrapped };
+}
+
+/** node:wasi's proc_exit (with returnOnExit) throws this symbol and keeps the code on the WASI. */
+const exitCodeOf = (wasi, thrown) => (typeof thrown === 'symbol' && thrown.description === 'kExitCode' ? wasi[thrown] : undefined);
+
+/**
+ * The instance a `keep` job left for the next one: reactors are reused across calls when asked (the
+ * way a host that calls process() on every file does), as long as the next job sees the same
+ * folders, environment and arguments. A call that traps or exits discards it.
+ * @type {{ key: string, wasi: WASI, instance: WebAssembly.Instance } | undefined}
+ */
+let kept;
+
+function jobKey(job) {
+  return JSON.stringify([job.args, job.env, job.preopens, job.stdio]);
+}
+
+function run(job) {
+  if (job.mode === 'call' && job.keep && kept?.key === jobKey(job)) return callOn(kept.wasi, kept.instance, job, 0);
+  kept = undefined;
+  const started = performance.now();
+  const wasi = new WASI({
+    version: 'preview1',
+    args: job.args,
+    env: job.env,
+    preopens: job.preopens,
+    returnOnExit: true,
+    stdin: job.stdio[0],
+    stdout: job.stdio[1],
+    stderr: job.stdio[2],
+  });
+  /** @type {WebAssembly.Instance | undefined} */
+  let instance;
+  const memory = () => /** @type {WebAssembly.Memory | undefined} */ (instance?.exports.memory);
+  try {
+    instance = new WebAssembly.Instance(module, followMemoryGrowth(wasi, memory));
+    if (job.mode === 'command') return { status: 'ok', value: wasi.start(instance), memoryBytes: memoryOf(instance) };
+    wasi.initialize(instance);
+  } catch (thrown) {
+    return failure(wasi, instance, job, thrown);
+  }
+  if (job.keep) kept = { key: jobKey(job), wasi, instance };
+  return callOn(wasi, instance, job, performance.now() - started);
+}
+
+/** Calls the job's export; `instantiateMs` is what making the instance took (0 for a kept one). */
+function callOn(wasi, instance, job, instantiateMs) {
+  const fn = instance.exports[job.call];
+  if (typeof fn !== 'function') return { status: 'host', message: `the module exports no function ${job.call}` };
+  const started = performance.now();
+  try {
+    const value = fn();
+    return { status: 'ok', value, memoryBytes: memoryOf(instance), instantiateMs, callMs: performance.now() - started };
+  } catch (thrown) {
+    kept = undefined;
+    return failure(wasi, instance, job, thrown);
+  }
+}
+
+const memoryOf = (instance) => /** @type {WebAssembly.Memory | undefined} */ (instance?.exports.memory)?.buffer.byteLength;
+
+/** How a run that threw ended: an exit (a command's result), a trap, or the host's own failure. */
+function failure(wasi, instance, job, thrown) {
+  const memoryBytes = memoryOf(instance);
+  const code = exitCodeOf(wasi, thrown);
+  if (code !== undefined) return job.mode === 'command' ? { status: 'ok', value: code, memoryBytes } : { status: 'exit', code, memoryBytes };
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  // V8 reports a wasm stack overflow as a RangeError, not a RuntimeError.
+  if (thrown instanceof WebAssembly.RuntimeError || (thrown instanceof RangeError && /call stack/.test(message))) return { status: 'trap', message, memoryBytes };
+  return { status: 'host', message: thrown instanceof Error ? thrown.stack ?? message : message };
+}
+
+parentPort?.on('message', (job) => parentPort?.postMessage({ id: job.id, ...run(job) }));
