@@ -10,8 +10,8 @@
 //   LIMITS: --deadline-ms N (per run), --max-memory SIZE (bytes, or with KiB/MiB/GiB).
 // A failed command prints `node-wasi-run.mjs: <reason>: <message>` and exits 124 (deadline),
 // 137 (memory cap) or 134 (trap, host failure).
-// The package runs the guest in a worker with a 64 MiB stack and hands node:wasi the memory again
-// after it grows (Node 20 and 22): see packages/host/README.md.
+// The package runs the guest in a worker with a 64 MiB stack and wraps node:wasi's imports in plain
+// functions (Node 20 and 22 crash without): see packages/host/README.md.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

@@ -10,7 +10,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { wasmExports, wasmImports } from '@wasi-pystack/linker';
 // @ts-expect-error: a plain ES module script without declarations
 import { packAll } from '../../tools/pack-packages.mjs';
+// @ts-expect-error: a plain ES module script without declarations
+import { installHost } from '../../tools/host-matrix.mjs';
 import { ROOT, wasmtime } from '../runtime/runtimes';
+
+const HOSTS = JSON.parse(readFileSync(join(ROOT, 'deps', 'hosts.json'), 'utf8'));
 
 const CONSUMER = join(__dirname, 'consumer');
 const NX_VERSION = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'nx', 'package.json'), 'utf8')).version;
@@ -58,7 +62,7 @@ describe('the packages installed from their tarballs, outside the repository', (
     const dir = consumerFolder(tarballs);
     cpSync(join(CONSUMER, 'load-with-require.cjs'), join(dir, 'load-with-require.cjs'));
     const report = JSON.parse(run(dir, [process.execPath, 'load-with-require.cjs']));
-    for (const name of ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin']) {
+    for (const name of ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin', 'host']) {
       expect(report[name].exports, name).toBeGreaterThan(0);
       expect(report[name].missing, name).toEqual([]);
     }
@@ -128,6 +132,27 @@ describe('the packages installed from their tarballs, outside the repository', (
   }, BUILD_TIMEOUT);
 });
 
+/**
+ * (e) The toolchain and the host package under the other Node versions CI covers (deps/hosts.json):
+ * the same fresh Nx workspace builds the tiny project's two modules with that Node, and the host
+ * package runs them with that Node.
+ */
+let packedOnce: string[] | undefined;
+describe.each(HOSTS.ci.node as string[])('the packed packages under Node %s', (version) => {
+  it('(e) build the tiny project through Nx and run its modules through @wasi-pystack/host', () => {
+    const node = installHost('node', version)[0];
+    const dir = consumerFolder((packedOnce ??= packAll()), [`nx@${NX_VERSION}`]);
+    writeFileSync(join(dir, 'nx.json'), JSON.stringify({ plugins: ['@wasi-pystack/nx-plugin'], useDaemonProcess: false, analytics: false, neverConnectToCloud: true }, null, 2));
+    const nx = [node, join(dir, 'node_modules', 'nx', 'dist', 'bin', 'nx.js')];
+    run(dir, [...nx, 'run', 'tiny:build', '--outputStyle=static']);
+    run(dir, [...nx, 'run', 'tiny:build:command', '--outputStyle=static']);
+    writeFileSync(join(dir, 'input.bin'), 'twelve bytes');
+    cpSync(join(CONSUMER, 'run-with-host.mjs'), join(dir, 'run-with-host.mjs'));
+    const report = JSON.parse(run(dir, [node, 'run-with-host.mjs', 'tiny/dist/tiny-command.wasm', 'tiny/dist/tiny.wasm', 'input.bin']));
+    expect(report).toEqual({ node: `v${version}`, command: 0, deadline: 'deadline', reactor: [{ ok: true, rc: 0, tiny: { bytes: 12, six: '1.17.0' } }] });
+  }, BUILD_TIMEOUT);
+});
+
 /** msgpack 1.2.4's sdist (its C extension is Cython output it ships; its fallback is pure Python). */
 const MSGPACK_PIN = {
   version: '1.2.4',
@@ -137,4 +162,4 @@ const MSGPACK_PIN = {
 };
 
 /** The order in which the README examples build on each other's outputs. */
-const README_ORDER = ['core', 'python-wasi', 'numpy-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'pandas-wasi', 'stub-bundler', 'linker', 'cython-patcher'];
+const README_ORDER = ['core', 'python-wasi', 'numpy-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'pandas-wasi', 'stub-bundler', 'linker', 'host', 'cython-patcher'];

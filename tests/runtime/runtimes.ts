@@ -13,10 +13,22 @@ export interface RunResult {
   stderr: string;
 }
 
-export interface RunOptions {
+export interface RunOptions extends RunLimits {
   /** HOST::GUEST pairs. */
   dirs?: [string, string][];
   stdin?: string;
+  env?: Record<string, string>;
+}
+
+/** The runners' limits on each run (both take the same options). */
+export interface RunLimits {
+  deadlineMs?: number;
+  /** Bytes, or a size with KiB, MiB or GiB. */
+  maxMemory?: string;
+}
+
+export interface WadupOptions extends RunLimits {
+  fresh?: boolean;
   env?: Record<string, string>;
 }
 
@@ -24,21 +36,28 @@ export interface Runtime {
   name: 'wasmtime' | 'node';
   run(module: string, args: string[], options?: RunOptions): RunResult;
   /** WADUP-like host: one instance (or, fresh, one per input), process() once per input; parsed result lines. */
-  wadup(module: string, sandbox: string, inputs: string[], options?: { fresh?: boolean; env?: Record<string, string> }): { results: WadupResult[]; stdout: string; stderr: string; code: number | null };
+  wadup(module: string, sandbox: string, inputs: string[], options?: WadupOptions): { results: WadupResult[]; stdout: string; stderr: string; code: number | null };
 }
 
 export interface WadupResult {
   input: string;
+  /** The rest is absent when the run failed: then `error` says how. */
   rc: number;
   metadata: Record<string, string>;
   subcontent: string[];
+  error?: { reason: string; message: string };
   /** With a fresh instance per input. */
   instantiate_ms?: number;
   process_ms?: number;
 }
 
+function limitArgs(limits: RunLimits = {}): string[] {
+  return [...(limits.deadlineMs === undefined ? [] : ['--deadline-ms', String(limits.deadlineMs)]), ...(limits.maxMemory === undefined ? [] : ['--max-memory', limits.maxMemory])];
+}
+
 function runnerArgs(options: RunOptions = {}): string[] {
   return [
+    ...limitArgs(options),
     ...(options.dirs ?? []).flatMap(([h, g]) => ['--dir', `${h}::${g}`]),
     ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
   ];
@@ -50,8 +69,8 @@ function spawn(argv: string[], stdin?: string): RunResult {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function wadupArgs(options: { fresh?: boolean; env?: Record<string, string> } = {}): string[] {
-  return [...(options.fresh ? ['--fresh-instance'] : []), ...runnerArgs({ env: options.env })];
+function wadupArgs(options: WadupOptions = {}): string[] {
+  return [...(options.fresh ? ['--fresh-instance'] : []), ...runnerArgs({ env: options.env, deadlineMs: options.deadlineMs, maxMemory: options.maxMemory })];
 }
 
 function parseWadup(r: RunResult) {

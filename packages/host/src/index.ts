@@ -2,13 +2,17 @@
 // process() on fresh instances in a pool of workers, each run with a deadline and a memory cap.
 import { processAll, type ProcessInput, type ProcessOptions, type ProcessOutcome } from './files';
 import { loadModule, type LoadedModule, type LoadOptions } from './load';
+import { join } from 'node:path';
 import { HostPool, type PoolOptions, type RunOptions, type RunResult } from './pool';
+
+/** The wasmtime host in Python (the PyPI wasmtime package), shipped in the package: see its docstring. */
+export const WASMTIME_HOST = join(__dirname, '..', 'wasmtime', 'wasi_pystack_host.py');
 
 export { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, TrapError, WasiRunError, type RunFailureReason } from './errors';
 export { processAll, processInput, type ProcessInput, type ProcessOptions, type ProcessOutcome, type ProcessResult } from './files';
 export { loadModule, type LoadedModule, type LoadOptions } from './load';
 export { capMemory, memoryBytes, memoryLimits, withMemoryMaximum, PAGE_BYTES, type MemoryLimits } from './module-memory';
-export { DEFAULT_STACK_MB, HostPool, type PoolOptions, type RunOptions, type RunResult } from './pool';
+export { DEFAULT_STACK_MB, HostPool, WORKER_FILE, type PoolOptions, type RunOptions, type RunResult } from './pool';
 export type { CompiledModule } from './wasm-api';
 
 /** A pool of `options.size` workers for a loaded module. Close it when done. */

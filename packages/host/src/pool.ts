@@ -64,7 +64,8 @@ interface Slot {
   run?: PendingRun & { timer?: NodeJS.Timeout; started: number };
 }
 
-const WORKER_FILE = join(__dirname, 'worker.mjs');
+/** The worker's script (plain JavaScript, shipped beside the package's code). */
+export const WORKER_FILE = join(__dirname, 'worker.mjs');
 
 export class HostPool {
   private readonly slots: Slot[] = [];

@@ -10,11 +10,13 @@ import { WASI } from 'node:wasi';
 const module = workerData.module;
 
 /**
- * Node 20's and 22's node:wasi keep the memory's backing store from when they were given the memory
- * and do not follow memory.grow, which moves it: every WASI call after a grow then reads and writes
- * freed memory (a segfault, an abort in V8's sweeper, or corrupted objects). Each WASI call here first
- * hands node:wasi the memory again when its buffer changed (node:wasi's own setter, kSetMemory).
- * Node 24 follows growth itself; the wrapper then only compares one pointer per call.
+ * Node 20 and 22 crash on these modules with node:wasi's imports given to the module directly: V8
+ * calls them through its fast API path, and a WASI call made after the memory grew can start a full
+ * garbage collection inside that fast call, which V8 cannot walk (a segfault or a V8 check failure
+ * in the collector; nodejs/node#46777, from #43697 "wasi: fast calls"; V8 12.9's fast API and
+ * node:wasi's rewritten callbacks fixed it for Node 24+). Wrapping each import in a plain JS function
+ * keeps V8 off that path (so does `--no-turbo-fast-api-calls`). The wrapper also hands node:wasi the
+ * memory again when its buffer changed (node:wasi's own kSetMemory), which costs one comparison.
  */
 function followMemoryGrowth(wasi, getMemory) {
   const imports = wasi.getImportObject();

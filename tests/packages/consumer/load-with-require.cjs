@@ -3,7 +3,7 @@
 const { existsSync, readFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
-const names = ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin'];
+const names = ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin', 'host'];
 const report = {};
 for (const name of names) {
   const id = `@wasi-pystack/${name}`;
@@ -32,6 +32,8 @@ const assets = [
   [require('@wasi-pystack/numexpr-wasi').PATCHES_DIR, '0001-one-thread-on-wasi.patch'],
   [require('@wasi-pystack/numexpr-wasi').STEP_FILE, ''],
   [require('@wasi-pystack/bottleneck-wasi').STEP_FILE, ''],
+  [require('@wasi-pystack/host').WORKER_FILE, ''],
+  [require('@wasi-pystack/host').WASMTIME_HOST, ''],
 ];
 report.missingAssets = assets.map(([d, f]) => join(d, f)).filter((p) => !existsSync(p));
 // Every configuration's recipe of every packaged step reads, with its patches and libraries.

@@ -1,0 +1,385 @@
+"""A small wasmtime host for wasi-pystack modules (CPython + NumPy + pandas in one wasm32-wasip1 module).
+
+Standard library + the PyPI `wasmtime` package (the embedding API); tested with wasmtime-py
+25.0.0, 27.0.2, 38.0.0, 50.0.1 and 51.0.0.
+
+    host = WasmtimeHost("dist/modules/python.wasm", deadline_ms=2000, max_memory=256 << 20,
+                        cache_dir="~/.cache/wasi-pystack/wasmtime")
+    code = host.run_command(["-c", "print(1)"], dirs=[("/tmp", "/tmp")], env={"LANG": "C"})
+    reactor = WasmtimeHost("hello.wasm", fuel=10**9)
+    rc = reactor.call("process", dirs=[(sandbox, "/")])      # on a fresh store + instance
+    with reactor.instance(dirs=[(sandbox, "/")]) as inst:    # one instance for several calls
+        line = process_input(inst, sandbox, "input.bin")     # the toolchain's reactor protocol
+
+One engine, the module loaded once; every run has its own store, so a run's limits, memory and
+failure stay its own. Each entry into the guest (instantiation + _initialize, _start, a call) gets:
+  * deadline_ms: epoch interruption. A timer thread increments the engine's epoch at the deadline;
+    the store's deadline is one tick ahead, so the guest traps at its next loop back-edge or
+    function entry (not inside a blocking host call such as a read from stdin).
+  * fuel: wasmtime's fuel (about one unit per wasm instruction), refilled for each entry.
+  * max_memory (bytes): the store's limit; memory.grow fails beyond it, so CPython raises a
+    MemoryError inside the guest, which it may catch; nothing is raised outside.
+A run that does not return raises a RunError with `reason`: DeadlineExceeded "deadline",
+FuelExhausted "fuel", MemoryCapError "memory-cap" (a trap while memory is within 1/8 of the cap),
+Trap "trap" (any other trap or wasmtime error; str() is wasmtime's one-line cause, `.details` its
+whole text), GuestExit "exit" (proc_exit inside a reactor call; `.code`). A kept instance whose
+run failed is closed. One run at a time per host (its stores share the engine's epoch).
+
+The guest runs on a thread with a 64 MiB native stack and a 16 MiB wasm stack limit (CPython's own
+WASI driver also raises max-wasm-stack): CPython on WASI allows thousands of C recursion levels
+before RecursionError, far more than wasmtime's default 512 KiB of wasm stack holds.
+
+Compiled modules are cached as <cache_dir>/<wasmtime version>/<sha256>[-epoch][-fuel].cwasm (those
+settings change the compiled code); unreadable or incompatible entries are recompiled; the least
+recently used entries are removed beyond cache_max_mb. cache_dir=None: no cache.
+"""
+import contextlib
+import ctypes
+import hashlib
+import os
+import shutil
+import threading
+import time
+from importlib.metadata import version as _dist_version
+
+import wasmtime
+from wasmtime import _ffi
+
+MAX_WASM_STACK = 16 << 20
+THREAD_STACK = 64 << 20
+WASMTIME_VERSION = _dist_version("wasmtime")
+
+# ---- What differs between wasmtime-py versions (feature checks, all here) ------------------------
+# * max_wasm_stack: Config.max_wasm_stack is a property only in 50/51; in 25-38 assigning it just
+#   made a plain Python attribute (the 512 KiB default stayed, and deep recursion trapped with "call
+#   stack exhausted"). The C API setter, present in all, is used.
+# * async_stack_size (2 MiB by default) has no Python setter. 50/51 refuse a larger max_wasm_stack
+#   even without async support: 50 panics (abort) in Engine() "max_wasm_stack size cannot exceed
+#   the async_stack_size", 51 gets NULL from wasm_engine_new_with_config and segfaults freeing it;
+#   25-38 do not check. The C API setter is used where it exists.
+# * Fuel: Store.set_fuel/get_fuel in all tested versions; older wasmtime-py had add_fuel/consume_fuel.
+# * Trap codes: TrapCode (Python) lacks codes the C library returns (25-38 stop at INTERRUPT, so
+#   Trap.trap_code raises ValueError on fuel), and the C codes moved: OUT_OF_FUEL is 11 in
+#   25/27/50/51 but 12 in 38 (after ALWAYS_TRAP_ADAPTER). _ffi.wasmtime_trap_code_enum names them in
+#   order, with values off by one in 27/38; so the raw code is read and named by its position there
+#   (25 has no such list: INTERRUPT 10, OUT_OF_FUEL 11, as observed). For an unknown code, the run's
+#   own facts decide (the deadline timer fired; no fuel left).
+# * Trap texts: with RUST_BACKTRACE set, 38 appends a native "Stack backtrace:"; cut off for str().
+# * WasiConfig.preopen_dir's extra parameters differ (25: none; 27-38: dir_perms, file_perms;
+#   50/51: fs_mutable); only (host, guest) is passed. argv/env/inherit_* are the same everywhere.
+_TRAP_NAMES = (dict(enumerate(m.name.replace("WASMTIME_TRAP_CODE_", "") for m in _ffi.wasmtime_trap_code_enum))
+               if hasattr(_ffi, "wasmtime_trap_code_enum") else {10: "INTERRUPT", 11: "OUT_OF_FUEL"})
+_NEW_FUEL_API = hasattr(wasmtime.Store, "set_fuel")
+
+
+def _configure_stack(config, size):
+    if hasattr(_ffi, "wasmtime_config_async_stack_size_set"):
+        _ffi.wasmtime_config_async_stack_size_set(config.ptr(), size + (1 << 20))
+    _ffi.wasmtime_config_max_wasm_stack_set(config.ptr(), size)
+
+
+def _fuel_left(store):
+    return store.get_fuel() if _NEW_FUEL_API else store.consume_fuel(0)
+
+
+def _set_fuel(store, fuel):
+    if _NEW_FUEL_API:
+        store.set_fuel(fuel)
+    elif fuel > _fuel_left(store):
+        store.add_fuel(fuel - _fuel_left(store))
+    else:
+        store.consume_fuel(_fuel_left(store) - fuel)
+
+
+def _trap_code_name(error):
+    raw = _ffi.wasmtime_trap_code_t()
+    if not isinstance(error, wasmtime.Trap) or not _ffi.wasmtime_trap_code(error.ptr(), ctypes.byref(raw)):
+        return None
+    return _TRAP_NAMES.get(raw.value, f"code {raw.value}")
+
+
+# ---- How a run ends ------------------------------------------------------------------------------
+class RunError(Exception):
+    """A run that did not return; `reason` says how, str(e) says what, `details` is wasmtime's text."""
+    reason = "trap"
+
+    def __init__(self, message, details=""):
+        super().__init__(message)
+        self.details = details
+
+    def as_dict(self):
+        return {"reason": self.reason, "message": str(self)}
+
+
+class DeadlineExceeded(RunError):
+    reason = "deadline"
+
+
+class FuelExhausted(RunError):
+    reason = "fuel"
+
+
+class MemoryCapError(RunError):
+    reason = "memory-cap"
+
+
+class Trap(RunError):
+    reason = "trap"
+
+
+class GuestExit(RunError):
+    reason = "exit"
+
+    def __init__(self, code):
+        super().__init__(f"the guest exited with code {code} inside a call")
+        self.code = code
+
+
+def _cause(text):
+    """wasmtime's one-line cause ("wasm trap: interrupt") out of its text with the wasm backtrace."""
+    lines = [line.strip() for line in text.split("Stack backtrace:")[0].splitlines() if line.strip()]
+    if "Caused by:" in lines:
+        return "; ".join(lines[lines.index("Caused by:") + 1:])
+    return lines[0] if lines else "unknown error"
+
+
+def on_big_stack(fn, *args):
+    """Calls fn(*args) on a thread with a THREAD_STACK native stack; returns or raises what it did."""
+    outcome = {}
+
+    def body():
+        try:
+            outcome["value"] = fn(*args)
+        except BaseException as e:  # re-raised on the calling thread
+            outcome["error"] = e
+
+    previous = threading.stack_size(THREAD_STACK)
+    try:
+        thread = threading.Thread(target=body, name="wasm-guest", daemon=True)
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def prune_cache(folder, keep, budget_mb):
+    """Removes the least recently used compiled modules (*.cwasm) until the folder fits budget_mb."""
+    entries = []
+    for name in os.listdir(folder):
+        full = os.path.join(folder, name)
+        with contextlib.suppress(FileNotFoundError):  # another run may have pruned it
+            if name.endswith(".cwasm"):
+                st = os.stat(full)
+                entries.append((st.st_mtime, st.st_size, full))
+    total = sum(size for _, size, _ in entries)
+    for _, size, full in sorted(entries):
+        if total <= budget_mb << 20:
+            break
+        if full != keep:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(full)
+            total -= size
+
+
+def _pairs(env):
+    items = env.items() if isinstance(env, dict) else env
+    return [tuple(e.split("=", 1)) if isinstance(e, str) else tuple(e) for e in items]
+
+
+class WasmtimeHost:
+    """One engine and one compiled module; runs get fresh stores (see the module's docstring)."""
+
+    def __init__(self, module_path, *, max_memory=None, deadline_ms=None, fuel=None, cache_dir=None, cache_max_mb=2048):
+        self.module_path, self.max_memory, self.deadline_ms, self.fuel = module_path, max_memory, deadline_ms, fuel
+        config = wasmtime.Config()
+        _configure_stack(config, MAX_WASM_STACK)
+        flags = []
+        if deadline_ms is not None:
+            config.epoch_interruption = True
+            flags.append("epoch")
+        if fuel is not None:
+            config.consume_fuel = True
+            flags.append("fuel")
+        self.engine = wasmtime.Engine(config)
+        started = time.perf_counter()
+        self.module, self.cache_hit = self._load(cache_dir, cache_max_mb, "".join("-" + f for f in flags))
+        self.load_ms = (time.perf_counter() - started) * 1000
+
+    def _load(self, cache_dir, cache_max_mb, suffix):
+        with open(self.module_path, "rb") as f:
+            wasm = f.read()
+        if cache_dir is None:
+            return wasmtime.Module(self.engine, wasm), None
+        folder = os.path.join(os.path.expanduser(cache_dir), WASMTIME_VERSION)
+        cached = os.path.join(folder, hashlib.sha256(wasm).hexdigest() + suffix + ".cwasm")
+        if os.path.exists(cached):
+            try:
+                module = wasmtime.Module.deserialize_file(self.engine, cached)
+                os.utime(cached)  # most recently used: the last to be evicted
+                return module, True
+            except Exception:  # corrupt, or compiled for other settings: recompile
+                os.remove(cached)
+        module = wasmtime.Module(self.engine, wasm)
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{cached}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(module.serialize())
+        os.replace(tmp, cached)
+        prune_cache(folder, keep=cached, budget_mb=cache_max_mb)
+        return module, False
+
+    def _store(self, argv, dirs, env):
+        store, wasi = wasmtime.Store(self.engine), wasmtime.WasiConfig()
+        wasi.argv, wasi.env = argv, _pairs(env)
+        for inherit in (wasi.inherit_stdin, wasi.inherit_stdout, wasi.inherit_stderr):
+            inherit()
+        for host, guest in dirs:
+            wasi.preopen_dir(host, guest)
+        store.set_wasi(wasi)
+        if self.max_memory is not None:
+            store.set_limits(memory_size=self.max_memory)
+        linker = wasmtime.Linker(self.engine)
+        linker.define_wasi()
+        return store, linker
+
+    def _enter(self, store, fn, memory=lambda: None):
+        """Runs fn() (which enters the guest) with the run's fuel and deadline; classifies failures."""
+        fired = threading.Event()
+        timer = None
+        if self.fuel is not None:
+            _set_fuel(store, self.fuel)
+        if self.deadline_ms is not None:
+            store.set_epoch_deadline(1)
+            timer = threading.Timer(self.deadline_ms / 1000, lambda: (fired.set(), self.engine.increment_epoch()))
+            timer.daemon = True
+            timer.start()
+        try:
+            return on_big_stack(fn)
+        except wasmtime.ExitTrap:
+            raise
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
+            text = e.message if isinstance(e, wasmtime.Trap) else str(e)
+            code, cause = _trap_code_name(e), _cause(text)
+            if code == "INTERRUPT" or (code is None and fired.is_set()):
+                raise DeadlineExceeded(f"ran longer than {self.deadline_ms} ms ({cause})", text) from None
+            if code == "OUT_OF_FUEL" or (code is None and self.fuel is not None and _fuel_left(store) == 0):
+                raise FuelExhausted(f"used all {self.fuel} fuel ({cause})", text) from None
+            size = memory()
+            if self.max_memory is not None and size is not None and size >= self.max_memory - self.max_memory // 8:
+                raise MemoryCapError(f"{cause} at {size / 2**20:.1f} MiB of memory, cap {self.max_memory / 2**20:.1f} MiB", text) from None
+            raise Trap(cause, text) from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+                timer.join()
+
+    def run_command(self, args, dirs=(), env=()):
+        """Runs a command module's _start with argv [module name, *args]; returns its exit code."""
+        store, linker = self._store([os.path.basename(self.module_path), *args], dirs, env)
+        try:
+            instance = self._enter(store, lambda: linker.instantiate(store, self.module))
+            self._enter(store, lambda: instance.exports(store)["_start"](store), lambda: _memory_size(store, instance))
+        except wasmtime.ExitTrap as e:
+            return e.code
+        finally:
+            store.close()
+        return 0
+
+    def instance(self, dirs=(), env=(), argv=None):
+        """A kept store + instance (a reactor, after _initialize) for several calls; close it after."""
+        return Instance(self, dirs, env, argv)
+
+    def call(self, name, dirs=(), env=(), argv=None):
+        """Calls export `name` on a fresh store + instance (after _initialize); returns its result."""
+        with self.instance(dirs, env, argv) as inst:
+            return inst.call(name)
+
+
+def _memory_size(store, instance):
+    memory = instance.exports(store).get("memory")
+    return memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None
+
+
+class Instance:
+    """One store + instance of a WasmtimeHost's module; `call` may be used many times."""
+
+    def __init__(self, host, dirs=(), env=(), argv=None):
+        self.host = host
+        self.store, linker = host._store(argv or [os.path.basename(host.module_path)], dirs, env)
+        started = time.perf_counter()
+        try:
+            self._instance = host._enter(self.store, lambda: linker.instantiate(self.store, host.module))
+            self.exports = self._instance.exports(self.store)
+            if "_initialize" in self.exports:  # as wasmtime's CLI: a reactor may have none
+                self.call("_initialize")
+        except BaseException:
+            self.close()
+            raise
+        self.instantiate_ms = (time.perf_counter() - started) * 1000
+
+    def call(self, name, *args):
+        """Calls export `name`; returns its result (0 for none). On failure the instance is closed."""
+        if self.store is None:
+            raise RuntimeError("the instance is closed (a run failed or close() was called)")
+        func = self.exports[name]
+        try:
+            result = self.host._enter(self.store, lambda: func(self.store, *args), lambda: _memory_size(self.store, self._instance))
+        except wasmtime.ExitTrap as e:
+            self.close()
+            raise GuestExit(e.code) from None
+        except BaseException:
+            self.close()
+            raise
+        return 0 if result is None else result
+
+    def close(self):
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def read_tree(folder):
+    """{relative path: text} of every file under folder."""
+    out = {}
+    for dirpath, _, files in os.walk(folder):
+        for name in sorted(files):
+            full = os.path.join(dirpath, name)
+            with open(full, "rb") as f:
+                out[os.path.relpath(full, folder)] = f.read().decode("utf-8", "replace")
+    return out
+
+
+def process_input(target, sandbox, input_path, env=(), entry="process"):
+    """Processes one input the toolchain's reactor way and returns
+    {"input", "rc", "metadata": {name: text}, "subcontent": [names], "process_ms"[, "instantiate_ms"]}.
+
+    SANDBOX is the guest's "/": the input is copied to SANDBOX/data.bin and SANDBOX/metadata and
+    SANDBOX/subcontent are emptied before `entry` is called. target is a kept Instance (made with
+    dirs=[(sandbox, "/")]) or a WasmtimeHost (then a fresh instance, timed in "instantiate_ms").
+    RunError subclasses propagate; a kept instance that failed is closed."""
+    for sub in ("metadata", "subcontent"):
+        shutil.rmtree(os.path.join(sandbox, sub), ignore_errors=True)
+        os.makedirs(os.path.join(sandbox, sub))
+    shutil.copyfile(input_path, os.path.join(sandbox, "data.bin"))
+    line = {"input": input_path}
+    inst = target.instance([(sandbox, "/")], env) if isinstance(target, WasmtimeHost) else target
+    try:
+        started = time.perf_counter()
+        line["rc"] = inst.call(entry)
+        line["process_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    finally:
+        if inst is not target:
+            line["instantiate_ms"] = round(inst.instantiate_ms, 3)
+            inst.close()
+    line["metadata"] = read_tree(os.path.join(sandbox, "metadata"))
+    line["subcontent"] = sorted(read_tree(os.path.join(sandbox, "subcontent")))
+    return line
