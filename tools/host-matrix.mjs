@@ -141,10 +141,17 @@ function main() {
   return cells.every((c) => Object.values(c.checks).every((r) => r.ok)) ? 0 : 1;
 }
 
+/** What the runner sets up for a host to pass (docs/hosts.md explains each). */
+function needs(host, version) {
+  const major = Number(version.split('.')[0]);
+  if (host === 'node') return `a worker with a 64 MiB stack${major < 24 ? '; imports wrapped in JS functions (or --no-turbo-fast-api-calls)' : ''}`;
+  return `max_wasm_stack 16 MiB${major >= 50 ? ' and async_stack_size above it' : ' (the C setter)'}`;
+}
+
 function writeTable(cells) {
   const names = Object.keys(cells[0].checks);
-  const rows = cells.map((c) => `| ${c.host} ${c.version} | ${names.map((n) => (c.checks[n].ok ? `ok (${c.checks[n].seconds.toFixed(1)} s)` : `**fails**: ${c.checks[n].note}`)).join(' | ')} |`);
-  const table = [`| host | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`, ...rows].join('\n');
+  const rows = cells.map((c) => `| ${c.host} ${c.version} | ${names.map((n) => (c.checks[n].ok ? `ok (${c.checks[n].seconds.toFixed(1)} s)` : `**fails**: ${c.checks[n].note}`)).join(' | ')} | ${needs(c.host, c.version)} |`);
+  const table = [`| host | ${names.join(' | ')} | needs |`, `|---|${names.map(() => '---').join('|')}|---|`, ...rows].join('\n');
   const file = join(root, 'docs', 'hosts.md');
   const doc = readFileSync(file, 'utf8');
   const marker = /<!-- matrix -->[\s\S]*<!-- \/matrix -->/;
