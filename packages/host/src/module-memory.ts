@@ -21,7 +21,8 @@ export function memoryBytes(size: number | string): number {
   return bytes;
 }
 
-function uleb(n: number): number[] {
+/** The unsigned LEB128 encoding of n (how wasm binaries write counts, sizes and limits). */
+export function uleb128(n: number): number[] {
   const bytes: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -79,8 +80,8 @@ export function withMemoryMaximum(module: Uint8Array, maximumPages: number): Uin
   const { sectionStart, contentEnd, initialPages } = findMemory(module);
   if (!Number.isInteger(maximumPages) || maximumPages > 65536) throw new RangeError(`a maximum of ${maximumPages} pages is not a page count of wasm32 memory (at most 65536: 4 GiB)`);
   if (maximumPages < initialPages) throw new RangeError(`a maximum of ${maximumPages} pages (${maximumPages * 64} KiB) is below the module's initial memory of ${initialPages} pages (${initialPages * 64} KiB)`);
-  const content = [1, 1, ...uleb(initialPages), ...uleb(maximumPages)];
-  const section = Uint8Array.from([MEMORY_SECTION, ...uleb(content.length), ...content]);
+  const content = [1, 1, ...uleb128(initialPages), ...uleb128(maximumPages)];
+  const section = Uint8Array.from([MEMORY_SECTION, ...uleb128(content.length), ...content]);
   const out = new Uint8Array(sectionStart + section.length + (module.length - contentEnd));
   out.set(module.subarray(0, sectionStart), 0);
   out.set(section, sectionStart);

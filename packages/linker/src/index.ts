@@ -11,6 +11,7 @@ import {
   type Command,
   type Toolchain,
 } from '@wasi-pystack/core';
+import { memoryBytes, PAGE_BYTES } from '@wasi-pystack/host';
 import { generateGlue } from './glue';
 import { encodeProjectData, type ProjectData } from './project-data';
 import { appendDataAtMemoryEnd, removeExports, setMemoryMaximum } from './wasm-edit';
@@ -68,15 +69,16 @@ export interface LinkOptions {
   maxMemory?: number | string;
 }
 
-const UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
-
 /** maxMemory in 64 KiB pages (rounded up), or undefined when not set. */
 export function maxMemoryPages(maxMemory: number | string | undefined): number | undefined {
   if (maxMemory === undefined) return undefined;
-  const m = /^\s*(\d+)\s*(B|KiB|MiB|GiB)?\s*$/.exec(String(maxMemory));
-  const bytes = m ? Number(m[1]) * UNITS[m[2] ?? ''] : NaN;
-  if (!m || !bytes || bytes > 4 * 1024 ** 3) throw new WasiPystackError(`maxMemory '${maxMemory}' is not a memory size of wasm32`, 'give bytes or a size with KiB, MiB or GiB, at most 4GiB (for example "512MiB")');
-  return Math.ceil(bytes / 65536);
+  let bytes: number;
+  try {
+    bytes = memoryBytes(maxMemory);
+  } catch {
+    throw new WasiPystackError(`maxMemory '${maxMemory}' is not a memory size of wasm32`, 'give bytes or a size with KiB, MiB or GiB, at most 4GiB (for example "512MiB")');
+  }
+  return Math.ceil(bytes / PAGE_BYTES);
 }
 
 /** Reactors are snapshotted unless told otherwise; commands never are. */

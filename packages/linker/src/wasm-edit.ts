@@ -1,21 +1,13 @@
 // Edits of a finished (linked, optimized) module that leave its code alone: one more data segment
 // after its initial memory, and fewer exports. Used to turn one stack module into a project's module
 // without another link or wasm-opt pass (docs/build-time.md).
+import { uleb128, withMemoryMaximum } from '@wasi-pystack/host';
 import { wasmSections } from './wasm-imports';
 
 const PAGE = 65536;
 const SECTION = { export: 7, memory: 5, data: 11, dataCount: 12 } as const;
 
-function leb(n: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) byte |= 0x80;
-    bytes.push(byte);
-  } while (n);
-  return Buffer.from(bytes);
-}
+const leb = (n: number): Buffer => Buffer.from(uleb128(n));
 
 function sleb32(n: number): Buffer {
   const bytes: number[] = [];
@@ -72,12 +64,7 @@ function ownMemory(sections: Section[]): { memory: Section; flags: number; initi
  * further, and memory.grow returns -1 inside the module (malloc returns NULL: Python's MemoryError).
  */
 export function setMemoryMaximum(module: Buffer, maximumPages: number): Buffer {
-  const sections = splitSections(module);
-  const { memory, initialPages } = ownMemory(sections);
-  if (!Number.isInteger(maximumPages) || maximumPages > 65536) throw new Error(`a maximum of ${maximumPages} pages is not a page count of wasm32 memory (at most 65536: 4 GiB)`);
-  if (maximumPages < initialPages) throw new Error(`a maximum of ${maximumPages} pages (${maximumPages * 64} KiB) is below the module's initial memory of ${initialPages} pages (${initialPages * 64} KiB)`);
-  memory.content = Buffer.concat([leb(1), leb(1), leb(initialPages), leb(maximumPages)]);
-  return joinSections(module.subarray(0, 8), sections);
+  return Buffer.from(withMemoryMaximum(module, maximumPages));
 }
 
 /**
