@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The host matrix (docs/hosts.md): the default module (python-pandas.wasm), a command module
+// The host matrix (docs/hosts.md): python-pandas.wasm in the form of C++ exception handling each host
+// runs (docs/exceptions.md; and whether the default form loads there), a command module
 // (hello-command.wasm) and a snapshotted reactor (hello.wasm; file-summary.wasm for hostile files)
 // run their smoke checks on each Node and wasmtime version in deps/hosts.json, through the repo's
 // runners (tools/node-wasi-run.mjs over @wasi-pystack/host, tools/wasi-run.py over
@@ -25,6 +26,8 @@ const say = (m) => process.stderr.write(`[host-matrix] ${m}\n`);
 
 const MODULES = {
   default: join(root, core.modulePath('python-pandas')),
+  legacy: join(root, 'dist/modules/exceptions-legacy/python-pandas.wasm'),
+  none: join(root, 'dist/modules/exceptions-none/python-pandas.wasm'),
   command: join(root, 'test-projects/hello/dist/hello-command.wasm'),
   reactor: join(root, 'test-projects/hello/dist/hello.wasm'),
   hostile: join(root, 'test-projects/file-summary/dist/file-summary.wasm'),
@@ -70,8 +73,23 @@ print(round(g["sum"].sum(), 6), len(m), len(back), local.dt.hour.value_counts().
 `;
 const DEEP_REPR = 'l = []\nfor i in range(100000): l = [l]\ntry: repr(l)\nexcept RecursionError as e: print("RecursionError", e)';
 
+/**
+ * The form of C++ exception handling a host runs (docs/exceptions.md): exnref on Node 22+ and
+ * wasmtime 39+ (47+ by default; the Python host turns it on from 39), legacy on older Node, none
+ * on older wasmtime.
+ */
+export function exceptionFormFor(host, version) {
+  const major = Number(version.split('.')[0]);
+  if (host === 'node') return major >= 22 ? 'exnref' : 'legacy';
+  return major >= 39 ? 'exnref' : 'none';
+}
+const FORM_MODULE = { exnref: 'default', legacy: 'legacy', none: 'none' };
+const CASES = join(root, 'tests', 'runtime', 'cases');
+const CARRIES_ON = 'carries on: 128 MiB, [71428928571, 71428071429, 71428214286, 71428357143, 71428500000, 71428642857, 71428785714]';
+
 /** The smoke checks of one host: name -> { ok, note }. */
-function checks(runner, reference) {
+function checks(runner, reference, form) {
+  const pandas = MODULES[FORM_MODULE[form]];
   const work = mkdtempSync(join(tmpdir(), 'host-matrix-'));
   const results = {};
   const check = (name, fn) => {
@@ -86,10 +104,25 @@ function checks(runner, reference) {
   const expectOut = (r, want, what) => {
     if (r.code !== 0 || r.stdout !== want) throw new Error(`${what}: exit ${r.code}, stdout ${JSON.stringify(r.stdout.slice(0, 120))}, stderr ${JSON.stringify(r.stderr.slice(-200))}`);
   };
-  check('default module', () => {
-    expectOut(run(runner, ['--dir', `${work}::/work`, MODULES.default, '-c', PANDAS_WORKLOAD]), reference.pandas, 'pandas workload');
-    expectOut(run(runner, [MODULES.default, '-c', DEEP_REPR]), 'RecursionError maximum recursion depth exceeded while getting the repr of an object\n', 'deep repr');
-    return 'pandas workload as reference; deep repr: RecursionError';
+  check('pandas module', () => {
+    expectOut(run(runner, ['--dir', `${work}::/work`, pandas, '-c', PANDAS_WORKLOAD]), reference.pandas, 'pandas workload');
+    expectOut(run(runner, [pandas, '-c', DEEP_REPR]), 'RecursionError maximum recursion depth exceeded while getting the repr of an object\n', 'deep repr');
+    return `exceptions ${form}: pandas workload as reference; deep repr: RecursionError`;
+  });
+  check('C++ exceptions', () => {
+    const r = run(runner, ['--max-memory', '1GiB', '--dir', `${CASES}::/cases`, pandas, '/cases/memory_pressure_cases.py', 'fft']);
+    if (form === 'none') {
+      if (r.code === 0 || !r.stderr.includes('a C++ exception of type St9bad_alloc was thrown')) throw new Error(`exit ${r.code}, stderr ${JSON.stringify(r.stderr.slice(-300))}`);
+      return 'none: the throw ends the module with its message';
+    }
+    expectOut(r, `fft: MemoryError ''\n${CARRIES_ON}\n`, 'np.fft.fft under memory pressure');
+    return `${form}: np.fft.fft's bad_alloc is MemoryError, the module carries on`;
+  });
+  check('default module loads', () => {
+    const r = run(runner, [MODULES.default, '-c', 'print(1)']);
+    if (form === 'exnref') return expectOut(r, '1\n', 'the default (exnref) module'), 'yes';
+    if (r.code === 0 || !/uses WebAssembly exception handling, and (Node|wasmtime) [\d.]+ cannot compile it/.test(r.stderr)) throw new Error(`exit ${r.code}, stderr ${JSON.stringify(r.stderr.slice(-300))}`);
+    return `no: refused with the reason (use exceptions = "${form}")`;
   });
   check('command module', () => {
     expectOut(run(runner, [MODULES.command, '-c', 'import hello, six, sys; print(six.__version__, sys.platform)']), '1.17.0 wasi\n', 'hello command');
@@ -132,7 +165,8 @@ function main() {
     for (const version of chosen[kind]) {
       const runner = installHost(kind, version);
       say(`${kind} ${version}`);
-      const cell = { host: kind, version, checks: checks(runner, reference) };
+      const form = exceptionFormFor(kind, version);
+      const cell = { host: kind, version, form, checks: checks(runner, reference, form) };
       cells.push(cell);
       process.stdout.write(`${JSON.stringify(cell)}\n`);
     }
@@ -144,8 +178,9 @@ function main() {
 /** What the runner sets up for a host to pass (docs/hosts.md explains each). */
 function needs(host, version) {
   const major = Number(version.split('.')[0]);
-  if (host === 'node') return `a worker with a 64 MiB stack${major < 24 ? '; imports wrapped in JS functions (or --no-turbo-fast-api-calls)' : ''}`;
-  return `max_wasm_stack 16 MiB${major >= 50 ? ' and async_stack_size above it' : ' (the C setter)'}`;
+  const form = `exceptions = "${exceptionFormFor(host, version)}"`;
+  if (host === 'node') return `${form}; a worker with a 64 MiB stack${major < 24 ? '; imports wrapped in JS functions (or --no-turbo-fast-api-calls)' : ''}`;
+  return `${form}; max_wasm_stack 16 MiB${major >= 50 ? ' and async_stack_size above it' : ' (the C setter)'}${major >= 39 && major < 47 ? '; exceptions turned on (the C setter)' : ''}`;
 }
 
 function writeTable(cells) {
@@ -160,4 +195,9 @@ function writeTable(cells) {
   renameSync(`${file}.tmp`, file);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf('--install');
+  // --install node|wasmtime VERSION: installs one host and prints its program (node, or the venv's python).
+  if (at > 0) process.stdout.write(`${installHost(process.argv[at + 1], process.argv[at + 2])[0]}\n`);
+  else process.exitCode = main();
+}

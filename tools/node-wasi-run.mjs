@@ -47,7 +47,14 @@ function wadupLine({ input, ok, result, error }, fresh) {
 }
 
 async function main(opts) {
-  const module = await loadModule(opts.module, { maxMemory: opts.maxMemory });
+  let module;
+  try {
+    module = await loadModule(opts.module, { maxMemory: opts.maxMemory });
+  } catch (error) {
+    if (!(error instanceof WasiRunError)) throw error;
+    process.stderr.write(`node-wasi-run.mjs: ${error.message}\n`);
+    return 1;
+  }
   const pool = createPool(module);
   try {
     if (opts.wadup) {

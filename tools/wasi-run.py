@@ -72,8 +72,11 @@ def parse_dir(spec):
 
 def make_host(args):
     cache = workspace_facts()["wasmtimeCache"]
-    return host_lib.WasmtimeHost(args.module, max_memory=args.max_memory, deadline_ms=args.deadline_ms, fuel=args.fuel,
-                                 cache_dir=cache["dir"], cache_max_mb=cache["maxMb"])
+    try:
+        return host_lib.WasmtimeHost(args.module, max_memory=args.max_memory, deadline_ms=args.deadline_ms, fuel=args.fuel,
+                                     cache_dir=cache["dir"], cache_max_mb=cache["maxMb"])
+    except host_lib.CannotCompile as e:
+        sys.exit(f"wasi-run.py: {e}")
 
 
 def run_command(args):

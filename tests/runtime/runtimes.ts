@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { venvPython } from '@wasi-pystack/core';
 
@@ -84,10 +84,27 @@ export const wasmtime: Runtime = {
   wadup: (module, sandbox, inputs, options) => parseWadup(spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
 };
 
+let moduleNodeBinary: string | undefined;
+/**
+ * The Node that runs modules: this one from Node 22 on. Node 20 runs no exnref, the default form of
+ * C++ exception handling (docs/exceptions.md), so under it the newest Node CI tests (deps/hosts.json
+ * "ci") runs them, installed into the cache by tools/host-matrix.mjs.
+ */
+export function moduleNode(): string {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  if (!moduleNodeBinary) {
+    const version = JSON.parse(readFileSync(join(ROOT, 'deps', 'hosts.json'), 'utf8')).ci.node.at(-1) as string;
+    const r = spawnSync(process.execPath, [join(ROOT, 'tools', 'host-matrix.mjs'), '--install', 'node', version], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`installing Node ${version} failed: ${r.stderr}`);
+    moduleNodeBinary = r.stdout.trim();
+  }
+  return moduleNodeBinary;
+}
+
 export const node: Runtime = {
   name: 'node',
-  run: (module, args, options) => spawn([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
-  wadup: (module, sandbox, inputs, options) => parseWadup(spawn([process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
+  run: (module, args, options) => spawn([moduleNode(), '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
+  wadup: (module, sandbox, inputs, options) => parseWadup(spawn([moduleNode(), '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
 };
 
 export const RUNTIMES: Runtime[] = [wasmtime, node];

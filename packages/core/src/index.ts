@@ -9,6 +9,7 @@ export * from './registries';
 export * from './run';
 export * from './step-cache';
 export * from './toolchain';
+export * from './cxx-runtime/cxx-runtime';
 export * from './workspace-output';
 export * from './extract';
 export * from './doctor';

@@ -45,7 +45,7 @@ export interface BuildManifest {
   includeDirs: string[];
   /** Step-specific facts (for cpython: version, abiflags, build-python, sysconfig data ...). */
   facts: Record<string, string>;
-  /** Runtime support the linker must add: 'c++' links libc++/libc++abi and the throw handler. */
+  /** What the step's code holds ('c++': C++ code; the linker links core's C++ runtime, whose archives give only what is used). */
   needs?: 'c++'[];
   /** How symbol collisions between extension modules were resolved (see core/src/cross/collisions.ts). */
   collisions?: { dropped: Record<string, string[]>; renamed: Record<string, string[]>; borrowed?: Record<string, Record<string, string>> };

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock } from './lock';
 import { queryCommand } from './run';
-import { resolveToolchain, TARGET_CODEGEN_FLAGS } from './toolchain';
+import { TARGET_CODEGEN_FLAGS } from './toolchain';
+import { resolveToolchain } from './cxx-runtime/cxx-runtime';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 

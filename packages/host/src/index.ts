@@ -11,7 +11,7 @@ export const WASMTIME_HOST = join(__dirname, '..', 'wasmtime', 'wasi_pystack_hos
 export { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, TrapError, WasiRunError, type RunFailureReason } from './errors';
 export { processAll, processInput, type ProcessInput, type ProcessOptions, type ProcessOutcome, type ProcessResult } from './files';
 export { loadModule, type LoadedModule, type LoadOptions } from './load';
-export { capMemory, memoryBytes, memoryLimits, uleb128, withMemoryMaximum, PAGE_BYTES, type MemoryLimits } from './module-memory';
+export { capMemory, memoryBytes, memoryLimits, uleb128, usesExceptionHandling, withMemoryMaximum, PAGE_BYTES, type MemoryLimits } from './module-memory';
 export { DEFAULT_STACK_MB, HostPool, WORKER_FILE, type PoolOptions, type RunOptions, type RunResult } from './pool';
 export type { CompiledModule } from './wasm-api';
 

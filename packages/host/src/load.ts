@@ -2,7 +2,8 @@
 // run and worker (a compiled WebAssembly.Module crosses to workers without another compile).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { capMemory, memoryBytes, memoryLimits, type MemoryLimits } from './module-memory';
+import { HostError } from './errors';
+import { capMemory, memoryBytes, memoryLimits, usesExceptionHandling, type MemoryLimits } from './module-memory';
 import { Wasm, type CompiledModule } from './wasm-api';
 
 export interface LoadOptions {
@@ -30,11 +31,17 @@ const compiledModules = new Map<string, Promise<LoadedModule>>();
 
 async function compile(source: string, bytes: Uint8Array, sha256: string, capBytes?: number): Promise<LoadedModule> {
   const capped = capBytes === undefined ? { module: bytes, limits: memoryLimits(bytes) } : capMemory(bytes, capBytes);
-  const compiled = await Wasm.compile(capped.module);
-  const exports = Wasm.Module.exports(compiled).map((e) => e.name);
-  const kind = exports.includes('_start') ? 'command' : exports.includes('process') ? 'reactor' : undefined;
+  const compiled = await Wasm.compile(capped.module).catch((e: Error) => {
+    if (!usesExceptionHandling(bytes)) throw e;
+    throw new HostError(
+      `${source} uses WebAssembly exception handling, and Node ${process.versions.node} cannot compile it (${e.message}). ` +
+        'Node 22 and later run the exnref form (the default); every Node runs a module linked with exceptions = "legacy"; "none" has no exception handling.',
+    );
+  });
+  const exportNames = Wasm.Module.exports(compiled).map((e) => e.name);
+  const kind = exportNames.includes('_start') ? 'command' : exportNames.includes('process') ? 'reactor' : undefined;
   if (!kind) throw new Error(`${source} exports neither _start (a command) nor process (a reactor): it is not a wasi-pystack module`);
-  return { source, sha256, kind, exports, memory: capped.limits, compiled };
+  return { source, sha256, kind, exports: exportNames, memory: capped.limits, compiled };
 }
 
 /** Loads (reads, caps, compiles) a module; the same bytes and cap are compiled once per process. */

@@ -3,6 +3,7 @@
 // Python gets MemoryError instead of the host running out of memory).
 
 export const PAGE_BYTES = 65536;
+const TAG_SECTION = 13;
 const MEMORY_SECTION = 5;
 const UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 
@@ -41,6 +42,21 @@ function readUleb(buf: Uint8Array, pos: number): [value: number, next: number] {
     if (!(byte & 0x80)) return [value, pos];
   }
 }
+
+/** Whether the module has a section with this id. */
+function hasSection(module: Uint8Array, sectionId: number): boolean {
+  let pos = 8;
+  while (pos < module.length) {
+    const id = module[pos++];
+    const [size, contentStart] = readUleb(module, pos);
+    if (id === sectionId) return true;
+    pos = contentStart + size;
+  }
+  return false;
+}
+
+/** Whether the module uses WebAssembly exception handling: it has a tag section (C++'s __cpp_exception). */
+export const usesExceptionHandling = (module: Uint8Array): boolean => hasSection(module, TAG_SECTION);
 
 /** Where the memory section's content is, with the limits it holds. */
 function findMemory(module: Uint8Array): { sectionStart: number; contentStart: number; contentEnd: number; flags: number; initialPages: number; maximumPages?: number } {

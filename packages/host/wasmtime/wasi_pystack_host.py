@@ -72,6 +72,50 @@ _TRAP_NAMES = (dict(enumerate(m.name.replace("WASMTIME_TRAP_CODE_", "") for m in
 _NEW_FUEL_API = hasattr(wasmtime.Store, "set_fuel")
 
 
+def _configure_exceptions(config):
+    """WebAssembly exception handling (C++ exceptions of modules linked with exceptions = "exnref"):
+    on by default from wasmtime 47; 39-46 have it behind this setting; 38 and older have none."""
+    if hasattr(_ffi, "wasmtime_config_wasm_exceptions_set"):
+        _ffi.wasmtime_config_wasm_exceptions_set(config.ptr(), True)
+
+
+def _uses_exception_handling(wasm):
+    """Whether a module has a tag section (id 13): C++ exceptions in WebAssembly."""
+    pos = 8
+    while pos < len(wasm):
+        section_id, pos = wasm[pos], pos + 1
+        size = shift = 0
+        while True:
+            byte, pos = wasm[pos], pos + 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if section_id == 13:
+            return True
+        pos += size
+    return False
+
+
+class CannotCompile(Exception):
+    """This wasmtime cannot compile the module (it uses a feature this version lacks); the message says which."""
+
+
+def _compile(engine, wasm, path):
+    try:
+        return wasmtime.Module(engine, wasm)
+    except wasmtime.WasmtimeError as e:
+        if not _uses_exception_handling(wasm):
+            raise
+        first = str(e).split("Stack backtrace:")[0].strip().splitlines()
+        raise CannotCompile(
+            f"{path} uses WebAssembly exception handling, and wasmtime {WASMTIME_VERSION} cannot compile it"
+            f" ({' '.join(l.strip() for l in first if l.strip())[:300]}). wasmtime 39 and later run the"
+            " exnref form (47 and later by default); for an older engine link the module with"
+            " exceptions = \"none\"; a module linked with \"legacy\" runs only under V8 (Node)."
+        ) from None
+
+
 def _configure_stack(config, size):
     if hasattr(_ffi, "wasmtime_config_async_stack_size_set"):
         _ffi.wasmtime_config_async_stack_size_set(config.ptr(), size + (1 << 20))
@@ -196,6 +240,7 @@ class WasmtimeHost:
         self.module_path, self.max_memory, self.deadline_ms, self.fuel = module_path, max_memory, deadline_ms, fuel
         config = wasmtime.Config()
         _configure_stack(config, MAX_WASM_STACK)
+        _configure_exceptions(config)
         flags = []
         if deadline_ms is not None:
             config.epoch_interruption = True
@@ -212,7 +257,7 @@ class WasmtimeHost:
         with open(self.module_path, "rb") as f:
             wasm = f.read()
         if cache_dir is None:
-            return wasmtime.Module(self.engine, wasm), None
+            return _compile(self.engine, wasm, self.module_path), None
         folder = os.path.join(os.path.expanduser(cache_dir), WASMTIME_VERSION)
         cached = os.path.join(folder, hashlib.sha256(wasm).hexdigest() + suffix + ".cwasm")
         if os.path.exists(cached):
@@ -222,7 +267,7 @@ class WasmtimeHost:
                 return module, True
             except Exception:  # corrupt, or compiled for other settings: recompile
                 os.remove(cached)
-        module = wasmtime.Module(self.engine, wasm)
+        module = _compile(self.engine, wasm, self.module_path)
         os.makedirs(folder, exist_ok=True)
         tmp = f"{cached}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:

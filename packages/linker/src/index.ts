@@ -16,12 +16,15 @@ import { generateGlue } from './glue';
 import { encodeProjectData, type ProjectData } from './project-data';
 import { appendDataAtMemoryEnd, removeExports, setMemoryMaximum } from './wasm-edit';
 import { wasmImports } from './wasm-imports';
+import { exceptionForm, exceptionLinkArgs, exceptionSources, stripExceptionsIfNone, translateIfExnref, type ExceptionForm } from './exceptions';
 
 export { generateGlue, GENERATED_MARKER } from './glue';
 export { decodeProjectData, encodeProjectData, PROJECT_DATA_MAGIC, type ProjectData } from './project-data';
 export { appendDataAtMemoryEnd, removeExports, setMemoryMaximum } from './wasm-edit';
+export { DEFAULT_EXCEPTION_FORM, EXCEPTION_FORMS, exceptionForm, usesExceptionHandling, type ExceptionForm } from './exceptions';
 export { wasmExports, wasmImports, wasmInitialMemoryBytes, wasmSections, type WasmImport, type WasmSection } from './wasm-imports';
-export { snapshotFailure, snapshotHashSeed, snapshotReactor, wizerCommand } from './snapshot';
+export { snapshotCommand, snapshotFailure, snapshotHashSeed, snapshotReactor, takeSnapshot, SNAPSHOT_INIT_EXPORT } from './snapshot';
+export { applySnapshot, definedGlobals, exportMutableGlobals, memorySegments, type SnapshotState } from './snapshot-image';
 import { snapshotHashSeed, snapshotReactor } from './snapshot';
 import { DEFAULT_WASM_OPT_FLAGS, optimizeModule } from './wasm-opt';
 import { signatureMismatches } from './link-warnings';
@@ -67,6 +70,12 @@ export interface LinkOptions {
    * the finished module (the stack module and its wasm-opt pass are shared). Default: none (4 GiB).
    */
   maxMemory?: number | string;
+  /**
+   * The form of WebAssembly exception handling for C++ code (docs/exceptions.md): 'exnref' (the
+   * default; wasmtime, Node 22+), 'legacy' (every Node; no wasmtime) or 'none' (no exception
+   * handling: a C++ throw ends the program with a message; for engines without it).
+   */
+  exceptions?: ExceptionForm;
 }
 
 /** maxMemory in 64 KiB pages (rounded up), or undefined when not set. */
@@ -103,6 +112,8 @@ export interface LinkPlan {
   kind: ModuleKind;
   /** What turns the stack module into this project's module (finishModule). */
   project: ProjectData;
+  /** The form of exception handling the module gets (exceptions.ts). */
+  exceptions: ExceptionForm;
 }
 
 /** The C files of every stack module: the runtime, both entries, and the project data reader. */
@@ -122,7 +133,7 @@ export const KIND_EXPORTS: Record<ModuleKind, string[]> = {
  * module, and the project's data that finishes it. The stack module depends on the manifests and the
  * link options only, never on the bundle or the kind, so one wasm-opt pass serves every project.
  */
-export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir: string })[], toolchain: Pick<Toolchain, 'cc' | 'cxx'>): LinkPlan {
+export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir: string })[], toolchain: Pick<Toolchain, 'cc' | 'cxxRuntime'>): LinkPlan {
   const workDir = `${options.output}.work`;
   const bundleInfo = JSON.parse(readFileSync(join(options.bundle, 'bundle.json'), 'utf8'));
   if (options.kind === 'reactor' && !bundleInfo.entry) {
@@ -145,26 +156,29 @@ export function planLink(options: LinkOptions, manifests: (BuildManifest & { dir
   const glueSource = generateGlue({ modules: manifests.flatMap((m) => m.modules) });
   const includes = manifests.flatMap((m) => m.includeDirs).map((d) => `-I${d}`);
   const cflags = ['-std=gnu23', '-O2', '-Wall', `-I${C_DIR}`, ...includes];
-  const needsCxx = manifests.some((m) => m.needs?.includes('c++'));
-  const sources = [join(workDir, 'wasi_pystack_generated.c'), ...RUNTIME_SOURCES.map((s) => join(C_DIR, s)), ...(needsCxx ? [join(C_DIR, 'cxx_throw.c')] : [])];
+  const form = exceptionForm(options.exceptions);
+  const sources = [join(workDir, 'wasi_pystack_generated.c'), ...[...RUNTIME_SOURCES, ...exceptionSources(form)].map((s) => join(C_DIR, s))];
   const objects = sources.map((s) => join(workDir, s.split('/').pop()!.replace(/\.c$/, '.o')));
   const compile = sources.map((src, i) => ({ argv: [toolchain.cc, ...cflags, '-c', src, '-o', objects[i]], cwd: workDir }));
   const stackFile = `${options.output}.stack.tmp`;
   const linkArgs = [
-    // The C++ driver adds libc++ and libc++abi when any input needs them.
-    needsCxx ? toolchain.cxx : toolchain.cc,
+    toolchain.cc,
     // No start files: entry_command.c brings _start and entry_reactor.c _initialize (wasi-libc's
     // traps when a restored snapshot is initialized again); the reactor model keeps both.
     '-mexec-model=reactor', '-nostartfiles',
     '-o', stackFile,
     ...objects,
     ...manifests.flatMap((m) => m.libraries),
+    // The C++ runtime with wasm exceptions (core's cxx-runtime recipe); the linker takes from it
+    // only what C++ code in the inputs uses, so C-only modules get nothing of it.
+    ...(toolchain.cxxRuntime?.libraries ?? []),
     ...[...new Set(manifests.flatMap((m) => m.linkArgs))],
+    ...exceptionLinkArgs(form),
     `-Wl,-z,stack-size=${options.stack?.size ?? STACK_SIZE}`,
     ...(options.stack?.first === false ? [] : ['-Wl,--stack-first']),
     ...(options.strip === false ? [] : ['-Wl,--strip-all']),
   ];
-  return { glueSource, workDir, compile, link: { argv: linkArgs, cwd: workDir }, stackFile, kind: options.kind, project };
+  return { glueSource, workDir, compile, link: { argv: linkArgs, cwd: workDir }, stackFile, kind: options.kind, project, exceptions: form };
 }
 
 /** Pure: a project's module from the stack module: the other kind's exports dropped, the project's data added. */
@@ -210,6 +224,7 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
     rmSync(stackFile);
     throw new WasiPystackError(`the linked module imports from outside ${ALLOWED_IMPORT_MODULE}`, 'provide the missing symbols from a library in a manifest (undefined symbols are never allowed)', foreign.slice(0, 10).map((i) => `${i.module}.${i.name}`));
   }
+  await stripExceptionsIfNone(stackFile, plan.exceptions);
   if (options.optimize !== false) {
     // Cached by the stack module's content: every project on the same inputs shares this pass.
     const optimized = `${options.output}.opt.tmp`;
@@ -217,6 +232,9 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
     await timed(`wasm-opt ${flags.join(' ')} on the stack of ${options.output}`, () => optimizeModule(stackFile, optimized, flags, { lock }));
     renameSync(optimized, stackFile);
   }
+  // A snapshot runs in this Node, which may not run exnref (Node 20): it takes the legacy form, and
+  // the finished module is translated after it. Without one, the shared stack module is (cached).
+  if (!wantsSnapshot(options)) await translateIfExnref(stackFile, plan.exceptions);
   const tmp = `${options.output}.tmp`;
   writeFileSync(tmp, finishModule(readFileSync(stackFile), options.kind, plan.project, options.maxMemory));
   rmSync(stackFile);
@@ -225,6 +243,7 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
     await timed(`snapshot of ${options.output}`, () => snapshotReactor(tmp, snapshotted, join(plan.workDir, 'snapshot.log'), options.output));
     rmSync(tmp);
     renameSync(snapshotted, tmp);
+    await translateIfExnref(tmp, plan.exceptions);
   }
   renameSync(tmp, options.output);
   if (!process.env.WASI_PYSTACK_KEEP_WORK) rmSync(plan.workDir, { recursive: true, force: true });

@@ -18,10 +18,12 @@ function fixture(entry?: { module: string; function: string }) {
   return { bundle, manifest };
 }
 
+const TOOLCHAIN = { cc: 'cc', cxxRuntime: { prefix: '/rt', includeDir: '/rt/include/c++/v1', libraries: ['/rt/lib/libc++.a', '/rt/lib/libc++abi.a', '/rt/lib/libunwind.a'], compileFlags: [] } };
+
 describe('planLink', () => {
   it('links with a 16 MiB stack placed first, stripped, and never hides undefined symbols', () => {
     const { bundle, manifest } = fixture();
-    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/dist/python.wasm' }, [manifest], { cc: 'cc', cxx: 'c++' });
+    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/dist/python.wasm' }, [manifest], TOOLCHAIN);
     const argv = plan.link.argv;
     expect(STACK_SIZE).toBe(16777216);
     expect(argv).toContain('-Wl,-z,stack-size=16777216');
@@ -31,17 +33,32 @@ describe('planLink', () => {
     expect(argv).toEqual(expect.arrayContaining(['/py/lib/libpython3.13.a', '/py/lib/libz.a', '-lm', '-lwasi-emulated-signal']));
   });
 
-  it('links with the C++ driver and the throw handler when a manifest needs C++', () => {
+  it('links the C++ runtime after the inputs, and sends throws to a message only when exceptions are "none"', () => {
     const { bundle, manifest } = fixture();
-    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/p.wasm' }, [manifest, { ...manifest, name: 'numpy', needs: ['c++'] }], { cc: 'cc', cxx: 'c++' });
-    expect(plan.link.argv[0]).toBe('c++');
-    expect(plan.compile.some((c) => c.argv.some((a) => a.endsWith('cxx_throw.c')))).toBe(true);
+    const inputs = [manifest, { ...manifest, name: 'numpy', libraries: ['/np/lib.a'], needs: ['c++' as const] }];
+    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/p.wasm' }, inputs, TOOLCHAIN);
+    expect(plan.exceptions).toBe('exnref');
+    expect(plan.link.argv[0]).toBe('cc');
+    const argv = plan.link.argv;
+    expect(argv.indexOf('/rt/lib/libc++.a')).toBeGreaterThan(argv.indexOf('/np/lib.a'));
+    expect(argv.slice(argv.indexOf('/rt/lib/libc++.a'), argv.indexOf('/rt/lib/libc++.a') + 3)).toEqual(['/rt/lib/libc++.a', '/rt/lib/libc++abi.a', '/rt/lib/libunwind.a']);
+    expect(plan.compile.some((c) => c.argv.some((a) => a.endsWith('cxx_throw.c')))).toBe(false);
+    expect(argv).not.toContain('-Wl,--wrap=__cxa_throw');
+
+    const none = planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/p.wasm', exceptions: 'none' }, inputs, TOOLCHAIN);
+    expect(none.compile.some((c) => c.argv.some((a) => a.endsWith('cxx_throw.c')))).toBe(true);
+    expect(none.link.argv).toContain('-Wl,--wrap=__cxa_throw');
+  });
+
+  it('names the forms of exception handling when given another', () => {
+    const { bundle, manifest } = fixture();
+    expect(() => planLink({ workspaceRoot: '/ws', inputs: [], bundle, kind: 'command', output: '/ws/p.wasm', exceptions: 'wasm' as never }, [manifest], TOOLCHAIN)).toThrow(/exceptions = "wasm" is no form of WebAssembly exception handling[\s\S]*"exnref", "legacy", "none"/);
   });
 
   it('links one stack for commands and reactors: the project is data, never code', () => {
     const withEntry = fixture({ module: 'hello', function: 'main' });
-    const reactor = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
-    const command = planLink({ workspaceRoot: '/ws', inputs: [], bundle: fixture().bundle, kind: 'command', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
+    const reactor = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], TOOLCHAIN);
+    const command = planLink({ workspaceRoot: '/ws', inputs: [], bundle: fixture().bundle, kind: 'command', output: '/ws/h.wasm' }, [withEntry.manifest], TOOLCHAIN);
     expect(reactor.glueSource).toBe(command.glueSource);
     expect(reactor.compile.map((c) => c.argv)).toEqual(command.compile.map((c) => c.argv));
     expect(reactor.link.argv).toEqual(command.link.argv);
@@ -57,17 +74,17 @@ describe('planLink', () => {
 
   it('gives a snapshotted reactor a hash secret from its content, never 0, and 0 without a snapshot', () => {
     const withEntry = fixture({ module: 'hello', function: 'main' });
-    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
+    const plan = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], TOOLCHAIN);
     expect(plan.project.hashSeed).toBeGreaterThan(0);
-    const again = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
+    const again = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [withEntry.manifest], TOOLCHAIN);
     expect(again.project.hashSeed).toBe(plan.project.hashSeed);
-    const unsnapshotted = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm', snapshot: false }, [withEntry.manifest], { cc: 'cc', cxx: 'c++' });
+    const unsnapshotted = planLink({ workspaceRoot: '/ws', inputs: [], bundle: withEntry.bundle, kind: 'reactor', output: '/ws/h.wasm', snapshot: false }, [withEntry.manifest], TOOLCHAIN);
     expect(unsnapshotted.project.hashSeed).toBe(0);
   });
 
   it('requires an entry for a reactor', () => {
     const noEntry = fixture();
-    expect(() => planLink({ workspaceRoot: '/ws', inputs: [], bundle: noEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [noEntry.manifest], { cc: 'cc', cxx: 'c++' })).toThrowError(
+    expect(() => planLink({ workspaceRoot: '/ws', inputs: [], bundle: noEntry.bundle, kind: 'reactor', output: '/ws/h.wasm' }, [noEntry.manifest], TOOLCHAIN)).toThrowError(
       `a reactor needs an entry, and ${noEntry.bundle} was bundled without a project\nFix: bundle a project whose pyproject.toml sets [tool.wasi-pystack] entry, or build a command`,
     );
   });

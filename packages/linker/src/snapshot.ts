@@ -1,17 +1,44 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CommandError, WasiPystackError, runCommand } from '@wasi-pystack/core';
+import { applySnapshot, definedGlobals, exportMutableGlobals, GLOBAL_EXPORT_PREFIX, type SnapshotState } from './snapshot-image';
 
-/** Wizer, the WebAssembly pre-initializer (npm @bytecodealliance/wizer, pinned in package.json). */
-export function wizerCommand(): string[] {
-  let pkg: string;
+/** The reactor's export the snapshot runs, and the restored instance's _initialize (renamed from). */
+export const SNAPSHOT_INIT_EXPORT = 'wizer.initialize';
+export const SNAPSHOT_RENAMES: [string, string][] = [['_initialize', 'wasi_pystack_initialize']];
+
+/**
+ * The command that runs a module's initialization (snapshot-run.mjs) in a process of its own with
+ * this Node: a failing module cannot take the build down, and its output is the step's log. V8's
+ * stack is raised (Python's imports nest deeply) and stays below the main thread's 8 MiB.
+ */
+export function snapshotCommand(instrumented: string, statePrefix: string, initExport = SNAPSHOT_INIT_EXPORT): string[] {
+  return [process.execPath, '--stack-size=4000', '--no-warnings', join(__dirname, 'snapshot-run.mjs'), instrumented, statePrefix, initExport, GLOBAL_EXPORT_PREFIX];
+}
+
+/**
+ * Takes a module's snapshot: its mutable globals exported, its `initExport` run in a process of its
+ * own, and the module written back with that run's memory and globals (exports renamed [to, from],
+ * the init export dropped). `logFile` gets the run's output.
+ */
+export async function takeSnapshot(module: Buffer, options: { initExport?: string; rename?: [string, string][]; workDir: string; logFile: string }): Promise<Buffer> {
+  const initExport = options.initExport ?? SNAPSHOT_INIT_EXPORT;
+  const instrumented = join(options.workDir, 'snapshot-input.wasm');
+  const statePrefix = join(options.workDir, 'snapshot-state');
+  writeFileSync(instrumented, exportMutableGlobals(module));
   try {
-    pkg = require.resolve('@bytecodealliance/wizer/package.json');
-  } catch {
-    throw new WasiPystackError('Wizer is not installed (npm package @bytecodealliance/wizer)', 'install @wasi-pystack/linker with its dependencies (npm ci), or link with snapshot: false');
+    await runCommand({ argv: snapshotCommand(instrumented, statePrefix, initExport), cwd: options.workDir }, { logFile: options.logFile });
+    const globals = JSON.parse(readFileSync(`${statePrefix}.globals.json`, 'utf8')) as Record<string, string>;
+    const types = new Map(definedGlobals(module).map((g) => [g.index, g.type]));
+    const state: SnapshotState = {
+      memory: readFileSync(`${statePrefix}.memory`),
+      globals: new Map(Object.entries(globals).map(([index, value]) => [Number(index), types.get(Number(index)) === 'i64' ? BigInt(value) : Number(value)])),
+    };
+    return applySnapshot(module, state, { rename: options.rename ?? [], drop: [initExport] });
+  } finally {
+    for (const f of [instrumented, `${statePrefix}.memory`, `${statePrefix}.globals.json`]) rmSync(f, { force: true });
   }
-  return [process.execPath, join(dirname(pkg), 'wizer.js')];
 }
 
 /**
@@ -34,15 +61,15 @@ export function snapshotFailure(stderr: string): { module?: string; reason: stri
 }
 
 /**
- * Pre-initializes a reactor: Wizer runs its `wizer.initialize` export (interpreter started, entry and
- * preimports imported; no directories, environment or arguments) and writes the module with that
- * memory as its data. A failing import becomes one error naming the module.
+ * Pre-initializes a reactor: its `wizer.initialize` export runs (interpreter started, entry and
+ * preimports imported; no directories, environment or arguments) and the module is written with
+ * that memory as its data and the restored instance's `_initialize` renamed from
+ * `wasi_pystack_initialize`. A failing import becomes one error naming the module.
  */
 /** logFile should hold only this step's output: it is read back to name the failing import. */
 export async function snapshotReactor(input: string, output: string, logFile: string, what: string): Promise<void> {
-  const argv = [...wizerCommand(), input, '-o', output, '--allow-wasi', '--init-func', 'wizer.initialize', '--rename-func', '_initialize=wasi_pystack_initialize', '--wasm-bulk-memory', 'true', '--inherit-stdio', 'true'];
   try {
-    await runCommand({ argv, cwd: dirname(output) }, { logFile });
+    writeFileSync(output, await takeSnapshot(readFileSync(input), { rename: SNAPSHOT_RENAMES, workDir: dirname(output), logFile }));
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : e.logTail;

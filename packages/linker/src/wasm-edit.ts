@@ -5,11 +5,11 @@ import { uleb128, withMemoryMaximum } from '@wasi-pystack/host';
 import { wasmSections } from './wasm-imports';
 
 const PAGE = 65536;
-const SECTION = { export: 7, memory: 5, data: 11, dataCount: 12 } as const;
+export const SECTION = { import: 2, memory: 5, global: 6, export: 7, start: 8, code: 10, data: 11, dataCount: 12 } as const;
 
-const leb = (n: number): Buffer => Buffer.from(uleb128(n));
+export const leb = (n: number): Buffer => Buffer.from(uleb128(n));
 
-function sleb32(n: number): Buffer {
+export function sleb32(n: number): Buffer {
   const bytes: number[] = [];
   n |= 0;
   for (;;) {
@@ -20,8 +20,8 @@ function sleb32(n: number): Buffer {
   }
 }
 
-/** Reads unsigned LEB128 numbers from a section's content. */
-class Cursor {
+/** Reads LEB128 numbers, names and constant expressions from a section's content. */
+export class Cursor {
   constructor(readonly buf: Buffer, public pos: number) {}
   u32(): number {
     let result = 0;
@@ -31,19 +31,39 @@ class Cursor {
       if (!(byte & 0x80)) return result;
     }
   }
+  byte(): number {
+    return this.buf[this.pos++];
+  }
+  name(): string {
+    const length = this.u32();
+    this.pos += length;
+    return this.buf.toString('utf8', this.pos - length, this.pos);
+  }
+  /** Steps over a constant expression (a global's or a segment's initializer) up to its `end`. */
+  skipConstExpr(): void {
+    for (;;) {
+      const op = this.byte();
+      if (op === 0x0b) return; // end
+      if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2 || op === 0xd0) this.u32(); // i32/i64.const (LEB bytes), global.get, ref.func, ref.null
+      else if (op === 0x43) this.pos += 4; // f32.const
+      else if (op === 0x44) this.pos += 8; // f64.const
+      else if (op === 0xfd && this.u32() === 12) this.pos += 16; // v128.const
+      else if (![0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op)) throw new Error(`constant expression with opcode 0x${op.toString(16)} at ${this.pos - 1}`);
+    }
+  }
 }
 
-interface Section {
+export interface Section {
   id: number;
   content: Buffer;
 }
 
-function splitSections(module: Buffer): Section[] {
+export function splitSections(module: Buffer): Section[] {
   if (module.length < 8 || module.readUInt32LE(0) !== 0x6d736100) throw new Error('not a WebAssembly module');
   return wasmSections(module).map((s) => ({ id: s.id, content: module.subarray(s.start, s.end) }));
 }
 
-function joinSections(header: Buffer, sections: Section[]): Buffer {
+export function joinSections(header: Buffer, sections: Section[]): Buffer {
   return Buffer.concat([header, ...sections.flatMap((s) => [Buffer.from([s.id]), leb(s.content.length), s.content])]);
 }
 
@@ -99,19 +119,19 @@ export function appendDataAtMemoryEnd(module: Buffer, data: Buffer): { module: B
 export function removeExports(module: Buffer, names: Iterable<string>): Buffer {
   const drop = new Set(names);
   const sections = splitSections(module);
-  const exports = sections.find((s) => s.id === SECTION.export);
-  if (!exports) return module;
-  const c = new Cursor(exports.content, 0);
+  const exportSection = sections.find((s) => s.id === SECTION.export);
+  if (!exportSection) return module;
+  const c = new Cursor(exportSection.content, 0);
   const kept: Buffer[] = [];
   const count = c.u32();
   for (let i = 0; i < count; i++) {
     const start = c.pos;
     const nameLength = c.u32();
-    const name = exports.content.toString('utf8', c.pos, c.pos + nameLength);
+    const name = exportSection.content.toString('utf8', c.pos, c.pos + nameLength);
     c.pos += nameLength + 1; // the name, then the kind
     c.u32(); // the index
-    if (!drop.has(name)) kept.push(exports.content.subarray(start, c.pos));
+    if (!drop.has(name)) kept.push(exportSection.content.subarray(start, c.pos));
   }
-  exports.content = Buffer.concat([leb(kept.length), ...kept]);
+  exportSection.content = Buffer.concat([leb(kept.length), ...kept]);
   return joinSections(module.subarray(0, 8), sections);
 }

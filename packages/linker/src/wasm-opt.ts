@@ -10,12 +10,12 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cachedStep, fetchSource, log, queryCommand, runCommand, WasiPystackError, type SourceEntry, type SourceLock } from '@wasi-pystack/core';
 
-/** The wasm features clang 19 emits for wasm32-wasip1 with -msimd128; wasm-opt keeps to them. */
-export const WASM_FEATURES = ['sign-ext', 'mutable-globals', 'bulk-memory', 'reference-types', 'multivalue', 'nontrapping-float-to-int', 'simd'];
+/** The wasm features clang 19 emits for wasm32-wasip1 with -msimd128 and -fwasm-exceptions; wasm-opt keeps to them. */
+export const WASM_FEATURES = ['sign-ext', 'mutable-globals', 'bulk-memory', 'reference-types', 'multivalue', 'nontrapping-float-to-int', 'simd', 'exception-handling'];
 /** The same features by their names in binaryen's C API (BinaryenFeature<name>). */
 const NATIVE_FEATURES: Record<string, string> = {
   'sign-ext': 'SignExt', 'mutable-globals': 'MutableGlobals', 'bulk-memory': 'BulkMemory', 'reference-types': 'ReferenceTypes',
-  multivalue: 'Multivalue', 'nontrapping-float-to-int': 'NontrappingFPToInt', simd: 'SIMD128',
+  multivalue: 'Multivalue', 'nontrapping-float-to-int': 'NontrappingFPToInt', simd: 'SIMD128', 'exception-handling': 'ExceptionHandling',
 };
 
 /** The optimization the linker runs by default (docs/speed-and-size.md). */
@@ -98,6 +98,19 @@ export async function optimizeModule(input: string, output: string, flags: strin
   const { argv, version } = wasmOptCommand();
   const step = await cachedStep({ step: 'wasm-opt', key: { module: content, binaryen: version, flags, features: WASM_FEATURES } }, async (out, _work, logFile) => {
     await runCommand({ argv: [...argv, input, ...flags, ...WASM_FEATURES.map((f) => `--enable-${f}`), '-o', join(out, 'module.wasm')], cwd: out }, { logFile });
+  });
+  copyFileSync(join(step.outDir, 'module.wasm'), output);
+}
+
+/**
+ * Runs binaryen passes that only wasm-opt's command line names (binaryen.js: --strip-eh,
+ * --translate-to-exnref) on input into output; cached by the input's content and the passes.
+ */
+export async function runBinaryenPasses(input: string, output: string, passes: string[]): Promise<void> {
+  const content = createHash('sha256').update(readFileSync(input)).digest('hex');
+  const { argv, version } = wasmOptCommand();
+  const step = await cachedStep({ step: 'wasm-opt', key: { module: content, binaryen: version, passes, features: WASM_FEATURES } }, async (out, _work, logFile) => {
+    await runCommand({ argv: [...argv, input, ...WASM_FEATURES.map((f) => `--enable-${f}`), ...passes, '-o', join(out, 'module.wasm')], cwd: out }, { logFile });
   });
   copyFileSync(join(step.outDir, 'module.wasm'), output);
 }

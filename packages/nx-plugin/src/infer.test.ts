@@ -39,7 +39,7 @@ describe('inferStepProject', () => {
       configurations: { pandas3: { configuration: 'pandas3', outputPath: 'dist/pandas3/pandas-wasi', upstream: { 'python-wasi': 'dist/python-wasi', 'numpy-wasi': 'dist/pandas3/numpy-wasi' } } },
       dependsOn: [{ projects: ['python-wasi'], target: 'compile' }, { projects: ['numpy-wasi'], target: 'compile' }],
     });
-    expect(p.targets.build).toMatchObject({ options: { inputs: ['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi'], outputPath: 'dist/modules/python-pandas.wasm' }, configurations: { pandas3: { outputPath: 'dist/modules/pandas3/python-pandas.wasm' } } });
+    expect(p.targets.build).toMatchObject({ options: { inputs: ['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi'], outputPath: 'dist/modules/python-pandas.wasm' }, configurations: { pandas3: { outputPath: 'dist/modules/pandas3/python-pandas.wasm' }, 'exceptions-none': { exceptions: 'none', outputPath: 'dist/modules/exceptions-none/python-pandas.wasm' }, 'exceptions-legacy': { exceptions: 'legacy' } } });
   });
 
   it('builds a step\'s own C libraries (NumPy\'s BLIS) in a target that waits for no upstream step', () => {

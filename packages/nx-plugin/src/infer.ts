@@ -25,12 +25,17 @@ export interface WasiPystackPluginOptions {
   buildTargetName?: string;
 }
 
+/** The forms of exception handling a step's module also builds in (configurations exceptions-<form>); exnref is the default. */
+export const OTHER_EXCEPTION_FORMS = ['legacy', 'none'] as const;
+
 export interface PyprojectFacts {
   name: string;
   /** [tool.wasi-pystack] entry; a project with one builds a reactor by default, one without a command. */
   entry?: string;
   /** [tool.wasi-pystack] max-memory ("512MiB"): the build target's maxMemory. */
   maxMemory?: string | number;
+  /** [tool.wasi-pystack] exceptions ("exnref", "legacy", "none"): the build target's exceptions. */
+  exceptions?: unknown;
   dependencies: string[];
 }
 
@@ -142,7 +147,12 @@ export function inferStepProject(ctx: InferContext, step: RegisteredStep) {
       description: `${step.module.name}.wasm: ${step.module.description}`,
       dependsOn: ['bundle'],
       options: { inputs: inputsOf(DEFAULT_CONFIGURATION), bundle: bundlePath(DEFAULT_CONFIGURATION), kind: 'command', outputPath: modulePath(DEFAULT_CONFIGURATION) },
-      configurations: Object.fromEntries(configurations.map((c) => [c, { inputs: inputsOf(c), bundle: bundlePath(c), outputPath: modulePath(c) }])),
+      configurations: {
+        ...Object.fromEntries(configurations.map((c) => [c, { inputs: inputsOf(c), bundle: bundlePath(c), outputPath: modulePath(c) }])),
+        // The same module with another form of C++ exception handling (docs/exceptions.md): for
+        // hosts that run no exnref (Node 20: legacy; wasmtime before 39: none).
+        ...Object.fromEntries(OTHER_EXCEPTION_FORMS.map((form) => [`exceptions-${form}`, { exceptions: form, outputPath: `dist/modules/exceptions-${form}/${step.module!.name}.wasm` }])),
+      },
       cache: true,
       inputs: [...(ctx.options.inputs?.build ?? packageInputs('linker', 'core')), upstreamOutputs],
       outputs: ['{options.outputPath}'],
@@ -199,7 +209,7 @@ export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock:
   };
   targets[buildTarget] = {
     executor: '@wasi-pystack/linker:link',
-    options: { inputs, bundle: bundlePath, kind, outputPath: moduleFile(kind), ...(facts.maxMemory !== undefined ? { maxMemory: facts.maxMemory } : {}) },
+    options: { inputs, bundle: bundlePath, kind, outputPath: moduleFile(kind), ...(facts.maxMemory !== undefined ? { maxMemory: facts.maxMemory } : {}), ...(facts.exceptions !== undefined ? { exceptions: facts.exceptions } : {}) },
     configurations: {
       command: { kind: 'command', outputPath: moduleFile('command') },
       reactor: { kind: 'reactor', outputPath: at('dist', `${slug}.wasm`) },

@@ -30,7 +30,9 @@ export function readPyprojectFacts(file: string): PyprojectFacts | undefined {
   if (!name) return undefined;
   const deps = Array.isArray(doc.project?.dependencies) ? doc.project.dependencies.filter((d: unknown) => typeof d === 'string') : [];
   const maxMemory = typeof tool['max-memory'] === 'string' || typeof tool['max-memory'] === 'number' ? tool['max-memory'] : undefined;
-  return { name, entry: typeof tool.entry === 'string' ? tool.entry : undefined, ...(maxMemory !== undefined ? { maxMemory } : {}), dependencies: deps };
+  // Passed on as written: the link names a wrong value with the forms it takes.
+  const exceptions = tool.exceptions;
+  return { name, entry: typeof tool.entry === 'string' ? tool.entry : undefined, ...(maxMemory !== undefined ? { maxMemory } : {}), ...(exceptions !== undefined ? { exceptions } : {}), dependencies: deps };
 }
 
 /**

@@ -15,7 +15,8 @@ import { collectPatches } from '../patches';
 import { cacheRoot } from '../paths';
 import { queryCommand, runAll, type Command } from '../run';
 import { stepOutputIdentity } from '../step-cache';
-import { resolveToolchain, type Toolchain } from '../toolchain';
+import { resolveToolchain } from '../cxx-runtime/cxx-runtime';
+import type { Toolchain } from '../toolchain';
 import { listOf, object, oneOf, parseChecked, string, stringOrList } from './validate';
 
 export const C_EXTENSION_RECIPE_FORMAT = 'wasi-pystack-c-extension-recipe/1';

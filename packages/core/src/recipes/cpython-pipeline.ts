@@ -15,7 +15,7 @@ import { log } from '../log';
 import { cacheRoot } from '../paths';
 import { queryCommand, queryCommandBytes, runAll, type Command } from '../run';
 import { stepOutputIdentity } from '../step-cache';
-import { AUTOCONF_HOST, BUILD_TOOLS, resolveToolchain, type Toolchain } from '../toolchain';
+import { AUTOCONF_HOST, BUILD_TOOLS, resolveBaseToolchain, type Toolchain } from '../toolchain';
 import type { LoadedCPythonRecipe } from './cpython-recipe';
 import { cpythonRecipeKey } from './cpython-recipe';
 import { buildLibraryPrefix, readLibraryRecipes } from './library-recipe';
@@ -141,7 +141,8 @@ export interface CPythonOptions {
 export async function buildCPython(recipe: LoadedCPythonRecipe, options: CPythonOptions): Promise<{ outDir: string; buildPython: string; version: string }> {
   const jobs = options.jobs ?? availableParallelism();
   const lock: SourceLock = readLock(options.workspaceRoot);
-  const toolchain = await resolveToolchain(lock);
+  // CPython is C only: the base toolchain, so a change of the C++ runtime leaves it built.
+  const toolchain = await resolveBaseToolchain(lock);
   log(`toolchain: ${toolchain.kind} (${toolchain.binDir})`);
   const cpython = getSource(lock, recipe.source);
   const build = configGuess(await fetchSource(cpython));

@@ -40,6 +40,8 @@ interface RecipeCommand {
 export interface LibraryRecipe {
   /** Key in deps/sources.lock.json. */
   source: string;
+  /** Only these folders of the source are unpacked (paths below its top-level folder). */
+  members?: string[];
   /** The static archive it installs (relative to the prefix). */
   archive: string;
   /** Set CC, CXX, AR, RANLIB, NM, STRIP, CFLAGS, CXXFLAGS for every command. */
@@ -63,6 +65,7 @@ const check = object({
   libraries: listOf(
     object({
       source: string,
+      'members?': listOf(string),
       archive: string,
       toolEnv: boolean,
       'env?': mapOf(string),
@@ -180,7 +183,7 @@ export async function buildLibraryPrefix(options: LibraryPrefixOptions): Promise
           // Libraries of one recipe file need nothing of each other: they build side by side.
           concurrent: true,
           run: async ({ out, work, logFile }: StepContext) => {
-            const src = extractTarball(await fetchSource(entry), join(work, recipe.source), { tar: toolchain.tar, logFile });
+            const src = extractTarball(await fetchSource(entry), join(work, recipe.source), { tar: toolchain.tar, logFile, members: recipe.members });
             const ctx = { src, prefix: out, toolchain, build, jobs };
             writeLibraryFiles(recipe, ctx, entry.version);
             await runAll(planLibrary(recipe, ctx, [recipes.cflags, ...prefixMapFlags({ work, cache: cacheRoot() })].join(' ')), { logFile });

@@ -70,7 +70,7 @@ export interface MesonPackageRecipe {
   libraries?: string;
   /** Extra link arguments of the finished module (-l flags of the sysroot). */
   linkArgs: string[];
-  /** Runtime support the linker adds ('c++': libc++, libc++abi and the throw handler). */
+  /** What the step's code holds that a module needs support for ('c++': C++, linked with core's C++ runtime). */
   needs: 'c++'[];
   python: {
     /** Paths below site-packages that never go into a bundle. */

@@ -16,7 +16,7 @@ import { readManifest, type BuildManifest, type BuiltinModule } from '../manifes
 import { cacheRoot } from '../paths';
 import { queryCommand, runCommand } from '../run';
 import { stepOutputIdentity } from '../step-cache';
-import { resolveToolchain } from '../toolchain';
+import { resolveToolchain } from '../cxx-runtime/cxx-runtime';
 import { staticInitSymbol } from './c-extension-recipe';
 import type { LoadedSetuptoolsRecipe } from './setuptools-recipe';
 

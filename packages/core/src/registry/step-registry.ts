@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { WasiPystackError } from '../errors';
 import { findPinned, readLock, requiredClosure, type SourceLock } from '../lock';
 import { readManifest } from '../manifest';
-import { resolveToolchain } from '../toolchain';
+import { resolveToolchain } from '../cxx-runtime/cxx-runtime';
 import { buildCExtensionPackage, parseCExtensionRecipe, type LoadedCExtensionRecipe } from '../recipes/c-extension-recipe';
 import { buildCPython } from '../recipes/cpython-pipeline';
 import { parseCPythonRecipe, type LoadedCPythonRecipe } from '../recipes/cpython-recipe';

@@ -15,6 +15,7 @@ export function normalizeOptions(options: LinkExecutorOptions, workspaceRoot: st
     snapshot: options.snapshot ?? true,
     optimize: options.optimize ?? true,
     maxMemory: options.maxMemory,
+    exceptions: options.exceptions,
   };
 }
 

@@ -8,4 +8,6 @@ export interface LinkExecutorOptions {
   optimize?: boolean | string[];
   /** See LinkOptions.maxMemory. */
   maxMemory?: number | string;
+  /** See LinkOptions.exceptions. */
+  exceptions?: 'exnref' | 'legacy' | 'none';
 }
