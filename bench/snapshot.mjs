@@ -3,7 +3,7 @@
 // module) and Node's node:wasi (module compiled once per process), with the module sizes.
 // Usage: npm run bench:snapshot   (builds what is missing through Nx first)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,9 @@ import { wasmInitialMemoryBytes } from '@wasi-pystack/linker';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VENV_PYTHON = venvPython();
+// pandas-report's C++ exceptions are exnref (docs/exceptions.md): Node 22+ runs it.
+const NODE = Number(process.versions.node.split('.')[0]) >= 22 ? process.execPath
+  : execFileSync(process.execPath, [join(ROOT, 'tools', 'host-matrix.mjs'), '--install', 'node', JSON.parse(readFileSync(join(ROOT, 'deps', 'hosts.json'), 'utf8')).ci.node.at(-1)], { encoding: 'utf8' }).trim();
 const RUNS = Number(process.env.BENCH_RUNS || 21);
 
 const modules = [];
@@ -33,7 +36,7 @@ function freshInstances(runner, module, project) {
   const inputs = Array.from({ length: RUNS + 1 }, () => input(project));
   const argv = runner === 'wasmtime'
     ? [VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--wadup', mkdtempSync(join(tmpdir(), 'bench-sb-')), '--fresh-instance', module, ...inputs]
-    : [process.execPath, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', mkdtempSync(join(tmpdir(), 'bench-sb-')), '--fresh-instance', module, ...inputs];
+    : [NODE, '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', mkdtempSync(join(tmpdir(), 'bench-sb-')), '--fresh-instance', module, ...inputs];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('WADUP ')).map((l) => JSON.parse(l.slice(6)));
   if (lines.length !== inputs.length || lines.some((l) => l.rc !== 0)) throw new Error(`${runner} ${module}: ${r.stderr.slice(-2000)}`);

@@ -1,4 +1,4 @@
-// Reactors pre-initialized at build time (Wizer): the interpreter started and the entry, numpy/pandas
+// Reactors pre-initialized at build time (the linker's snapshot): the interpreter started and the entry, numpy/pandas
 // and the preimports imported before the snapshot. What belongs to an instance (environment,
 // directories, random seeds, clock) must come from that instance, never from the build.
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';

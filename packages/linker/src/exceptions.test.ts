@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { queryCommand, readLock, resolveToolchain, venvPython, type Toolchain } from '@wasi-pystack/core';
 import { exceptionForm, stripExceptionsIfNone, translateIfExnref, usesExceptionHandling } from './exceptions';
 import { takeSnapshot } from './snapshot';
+import { sameStateLayout } from './snapshot-image';
 import { C_DIR } from './index';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -64,13 +65,15 @@ describe('C++ exceptions (wasm exception handling)', () => {
     expect(call(exports, 'probe_bad_alloc')).toBe(2);
   });
 
-  it('translated to exnref, run under wasmtime (snapshot first, as the linker does)', async () => {
+  it('translated to exnref, run under wasmtime, the snapshot of the legacy module written into it (as the linker does)', async () => {
     const file = join(dir, 'exnref.wasm');
-    writeFileSync(file, await takeSnapshot(legacy, { rename: [['_initialize', 'probe_initialize']], workDir: dir, logFile: join(dir, 'snapshot.log') }));
+    writeFileSync(file, legacy);
     await translateIfExnref(file, 'exnref');
     const translated = readFileSync(file);
     expect(usesExceptionHandling(translated)).toBe(true);
     expect(translated.equals(legacy)).toBe(false);
+    expect(sameStateLayout(legacy, translated)).toBe(true);
+    writeFileSync(file, await takeSnapshot(legacy, { rename: [['_initialize', 'probe_initialize']], workDir: dir, logFile: join(dir, 'snapshot.log'), into: translated }));
     const script = [
       'import json, sys, wasmtime',
       'engine = wasmtime.Engine()',

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   WasiPystackError,
@@ -49,7 +49,7 @@ export interface LinkOptions {
   /** Strip names and debug info (default true). */
   strip?: boolean;
   /**
-   * Reactors only: pre-initialize the module at build time (Wizer) with the interpreter started and
+   * Reactors only: pre-initialize the module at build time (snapshot.ts) with the interpreter started and
    * the entry, the packages of the inputs (numpy, pandas) and the project's preimports imported.
    * Default true for reactors; false builds a reactor that starts at its first process() call.
    */
@@ -232,19 +232,25 @@ export async function link(options: LinkOptions): Promise<{ output: string; byte
     await timed(`wasm-opt ${flags.join(' ')} on the stack of ${options.output}`, () => optimizeModule(stackFile, optimized, flags, { lock }));
     renameSync(optimized, stackFile);
   }
-  // A snapshot runs in this Node, which may not run exnref (Node 20): it takes the legacy form, and
-  // the finished module is translated after it. Without one, the shared stack module is (cached).
-  if (!wantsSnapshot(options)) await translateIfExnref(stackFile, plan.exceptions);
+  // The stack module translated to exnref (cached: every project on the stack shares it). A snapshot
+  // runs in this Node, which may not run exnref (Node 20): it runs the legacy module and its state is
+  // written into the translated one, whose memory, globals and data are the same.
+  const finalStack = `${stackFile}.final`;
+  copyFileSync(stackFile, finalStack);
+  await translateIfExnref(finalStack, plan.exceptions);
   const tmp = `${options.output}.tmp`;
-  writeFileSync(tmp, finishModule(readFileSync(stackFile), options.kind, plan.project, options.maxMemory));
-  rmSync(stackFile);
+  writeFileSync(tmp, finishModule(readFileSync(finalStack), options.kind, plan.project, options.maxMemory));
   if (wantsSnapshot(options)) {
+    const translated = !readFileSync(finalStack).equals(readFileSync(stackFile));
+    const runnable = translated ? `${options.output}.legacy.tmp` : tmp;
+    if (translated) writeFileSync(runnable, finishModule(readFileSync(stackFile), options.kind, plan.project, options.maxMemory));
     const snapshotted = `${options.output}.snapshot.tmp`;
-    await timed(`snapshot of ${options.output}`, () => snapshotReactor(tmp, snapshotted, join(plan.workDir, 'snapshot.log'), options.output));
-    rmSync(tmp);
+    await timed(`snapshot of ${options.output}`, () => snapshotReactor(runnable, snapshotted, join(plan.workDir, 'snapshot.log'), options.output, translated ? tmp : undefined));
+    if (translated) rmSync(runnable);
     renameSync(snapshotted, tmp);
-    await translateIfExnref(tmp, plan.exceptions);
   }
+  rmSync(stackFile);
+  rmSync(finalStack);
   renameSync(tmp, options.output);
   if (!process.env.WASI_PYSTACK_KEEP_WORK) rmSync(plan.workDir, { recursive: true, force: true });
   return { output: options.output, bytes: statSync(options.output).size };

@@ -65,6 +65,30 @@ export function definedGlobals(module: Buffer): DefinedGlobal[] {
   return result;
 }
 
+/**
+ * Whether a snapshot's state (memory, globals, and the function indices the memory holds) taken of
+ * one module fits the other: their memory, globals, exports, table elements and data are the same
+ * bytes. binaryen's exnref translation changes only types and code.
+ */
+export function sameStateLayout(a: Buffer, b: Buffer): boolean {
+  const ids = [SECTION.import, SECTION.memory, SECTION.global, SECTION.export, 9, SECTION.data];
+  const pick = (m: Buffer) => splitSections(m).filter((s) => ids.includes(s.id as never));
+  const [sa, sb] = [pick(a), pick(b)];
+  // imports: their names and kinds (the function types they name are renumbered by the translation)
+  const importNames = (s: Section) => {
+    const c = new Cursor(s.content, 0);
+    const names: string[] = [];
+    for (let n = c.u32(); n > 0; n--) {
+      names.push(`${c.name()}.${c.name()}`);
+      const kind = c.byte();
+      if (kind !== 0) return undefined; // only function imports are compared by name
+      c.u32();
+    }
+    return names.join(',');
+  };
+  return sa.length === sb.length && sa.every((s, i) => s.id === sb[i].id && (s.id === SECTION.import ? importNames(s) !== undefined && importNames(s) === importNames(sb[i]) : s.content.equals(sb[i].content)));
+}
+
 /** The module with every mutable global exported (as GLOBAL_EXPORT_PREFIX + index), so a host can read them after the run. */
 export function exportMutableGlobals(module: Buffer): Buffer {
   const mutable = definedGlobals(module).filter((g) => g.mutable);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CommandError, WasiPystackError, runCommand } from '@wasi-pystack/core';
-import { applySnapshot, definedGlobals, exportMutableGlobals, GLOBAL_EXPORT_PREFIX, type SnapshotState } from './snapshot-image';
+import { applySnapshot, definedGlobals, exportMutableGlobals, GLOBAL_EXPORT_PREFIX, sameStateLayout, type SnapshotState } from './snapshot-image';
 
 /** The reactor's export the snapshot runs, and the restored instance's _initialize (renamed from). */
 export const SNAPSHOT_INIT_EXPORT = 'wizer.initialize';
@@ -20,9 +20,12 @@ export function snapshotCommand(instrumented: string, statePrefix: string, initE
 /**
  * Takes a module's snapshot: its mutable globals exported, its `initExport` run in a process of its
  * own, and the module written back with that run's memory and globals (exports renamed [to, from],
- * the init export dropped). `logFile` gets the run's output.
+ * the init export dropped). `logFile` gets the run's output. `into`: write the state into this
+ * module instead, one of the same state layout (sameStateLayout: the exnref translation of the one
+ * that runs).
  */
-export async function takeSnapshot(module: Buffer, options: { initExport?: string; rename?: [string, string][]; workDir: string; logFile: string }): Promise<Buffer> {
+export async function takeSnapshot(module: Buffer, options: { initExport?: string; rename?: [string, string][]; workDir: string; logFile: string; into?: Buffer }): Promise<Buffer> {
+  if (options.into && !sameStateLayout(module, options.into)) throw new Error('the module to write the snapshot into has another memory, globals, exports or data than the one that ran');
   const initExport = options.initExport ?? SNAPSHOT_INIT_EXPORT;
   const instrumented = join(options.workDir, 'snapshot-input.wasm');
   const statePrefix = join(options.workDir, 'snapshot-state');
@@ -35,7 +38,7 @@ export async function takeSnapshot(module: Buffer, options: { initExport?: strin
       memory: readFileSync(`${statePrefix}.memory`),
       globals: new Map(Object.entries(globals).map(([index, value]) => [Number(index), types.get(Number(index)) === 'i64' ? BigInt(value) : Number(value)])),
     };
-    return applySnapshot(module, state, { rename: options.rename ?? [], drop: [initExport] });
+    return applySnapshot(options.into ?? module, state, { rename: options.rename ?? [], drop: [initExport] });
   } finally {
     for (const f of [instrumented, `${statePrefix}.memory`, `${statePrefix}.globals.json`]) rmSync(f, { force: true });
   }
@@ -67,9 +70,9 @@ export function snapshotFailure(stderr: string): { module?: string; reason: stri
  * `wasi_pystack_initialize`. A failing import becomes one error naming the module.
  */
 /** logFile should hold only this step's output: it is read back to name the failing import. */
-export async function snapshotReactor(input: string, output: string, logFile: string, what: string): Promise<void> {
+export async function snapshotReactor(input: string, output: string, logFile: string, what: string, into?: string): Promise<void> {
   try {
-    writeFileSync(output, await takeSnapshot(readFileSync(input), { rename: SNAPSHOT_RENAMES, workDir: dirname(output), logFile }));
+    writeFileSync(output, await takeSnapshot(readFileSync(input), { rename: SNAPSHOT_RENAMES, workDir: dirname(output), logFile, into: into ? readFileSync(into) : undefined }));
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : e.logTail;

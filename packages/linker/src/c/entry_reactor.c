@@ -25,7 +25,7 @@ static int instance_refreshed = 0;
 
 /*
  * Reactors are linked with -nostartfiles, so this replaces wasi-libc's _initialize, which traps when
- * called a second time. Wizer calls it before taking the snapshot; on a restored instance the host's
+ * called a second time. The snapshot calls it before taking the snapshot; on a restored instance the host's
  * call finds the constructors run.
  */
 static int constructed = 0;
@@ -36,8 +36,8 @@ __attribute__((export_name("_initialize"))) void _initialize(void) {
 }
 
 /*
- * Wizer calls a reactor's _initialize itself and leaves it out of the snapshot's exports; this second
- * name is renamed to _initialize in the snapshot (--rename-func), so hosts that call it find it, and
+ * The snapshot calls a reactor's _initialize itself and leaves it out of its exports; this second
+ * name is renamed to _initialize in the snapshot (linker/src/snapshot.ts), so hosts that call it find it, and
  * find it a no-op.
  */
 __attribute__((export_name("wasi_pystack_initialize"))) void wasi_pystack_initialize_export(void) { _initialize(); }
@@ -154,7 +154,7 @@ static int refresh_instance(void) {
 }
 
 /*
- * Run by the linker's snapshot step (Wizer) at build time, with no directories, environment or
+ * Run by the linker's snapshot step (the export keeps Wizer's conventional name) at build time, with no directories, environment or
  * arguments: start the interpreter, import the entry and the preimports, call the project's warm-up,
  * check that no file is left open, then leave wasi-libc ready to read the instance's environment and
  * preopens afresh.

@@ -1,6 +1,6 @@
 """What belongs to a reactor instance rather than to the build, refreshed at its first process().
 
-A reactor restored from a build-time snapshot (Wizer) starts with the memory of the build: the
+A reactor restored from a build-time snapshot (linker/src/snapshot.ts) starts with the memory of the build: the
 interpreter was started, the entry and its packages imported, with no environment, no arguments
 and no directories. The glue (entry_reactor.c) runs this module as `_wasi_pystack_instance` before the
 snapshot (check_before_snapshot) and on every fresh instance (refresh). Preopened directories are
