@@ -2,6 +2,8 @@
 // hello and pandas-report, with and without the build-time snapshot, under wasmtime (precompiled
 // module) and Node's node:wasi (module compiled once per process), with the module sizes.
 // Usage: npm run bench:snapshot   (builds what is missing through Nx first)
+//        node bench/snapshot.mjs --baseline pandas-report=OLD.wasm   (also measures another build of a
+//        project in the same run, e.g. the module of an earlier commit, kept from the Nx cache)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,15 @@ for (const project of ['hello', 'pandas-report']) {
     if (!existsSync(path)) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run', `${project}:build${config ? `:${config}` : ''}`], { cwd: ROOT, stdio: 'inherit' });
     modules.push({ project, snapshot: !config, path });
   }
+}
+
+// Other builds of the same projects, measured in the same run beside this checkout's modules.
+const argv = process.argv.slice(2);
+for (const [i, a] of argv.entries()) {
+  if (a !== '--baseline') continue;
+  const [project, path] = (argv[i + 1] ?? '').split('=');
+  if (!['hello', 'pandas-report'].includes(project) || !path || !existsSync(path)) throw new Error(`--baseline takes hello=FILE or pandas-report=FILE with an existing file; got ${argv[i + 1]}`);
+  modules.push({ project, snapshot: true, path: resolve(path), label: `${project} (baseline ${path.split('/').pop()})` });
 }
 
 const input = (project) => {
@@ -54,21 +65,21 @@ console.log('|---|---|---:|---:|---:|');
 for (const m of modules) {
   const wasmtime = median(freshInstances('wasmtime', m.path, m.project));
   const node = median(freshInstances('node', m.path, m.project));
-  console.log(`| ${m.project} | ${m.snapshot ? 'yes' : 'no'} | ${mb(m.path)} | ${wasmtime.toFixed(1)} | ${node.toFixed(1)} |`);
+  console.log(`| ${m.label ?? m.project} | ${m.snapshot ? 'yes' : 'no'} | ${mb(m.path)} | ${wasmtime.toFixed(1)} | ${node.toFixed(1)} |`);
 }
 
 console.log('\n## What the snapshot adds\n');
 console.log('| project | module without | with snapshot | growth | heap in the snapshot (memory at snapshot − initial memory) |');
 console.log('|---|---:|---:|---:|---:|');
 for (const project of ['hello', 'pandas-report']) {
-  const [snap, plain] = [true, false].map((sn) => modules.find((m) => m.project === project && m.snapshot === sn).path);
+  const [snap, plain] = [true, false].map((sn) => modules.find((m) => m.project === project && m.snapshot === sn && !m.label).path);
   const growth = statSync(snap).size - statSync(plain).size;
   const heap = wasmInitialMemoryBytes(snap) - wasmInitialMemoryBytes(plain);
   console.log(`| ${project} | ${mb(plain)} MB | ${mb(snap)} MB | ${(growth / 1e6).toFixed(1)} MB | ${(heap / 1e6).toFixed(1)} MB |`);
 }
 
 console.log('\n## Compiling the module (once per process unless cached)\n');
-for (const m of modules.filter((x) => x.snapshot)) {
+for (const m of modules.filter((x) => x.snapshot && !x.label)) {
   const nodeCompile = spawnSync(process.execPath, ['-e', `const t=performance.now();WebAssembly.compile(require('fs').readFileSync(${JSON.stringify(m.path)})).then(()=>console.log((performance.now()-t).toFixed(0)))`], { encoding: 'utf8' }).stdout.trim();
   const wasmtimeCompile = spawnSync(VENV_PYTHON, ['-c', `import time,wasmtime;e=wasmtime.Engine();t=time.perf_counter();wasmtime.Module.from_file(e, ${JSON.stringify(m.path)});print(round((time.perf_counter()-t)*1000))`], { encoding: 'utf8' }).stdout.trim();
   console.log(`${m.project}: wasmtime (Cranelift, uncached) ${wasmtimeCompile} ms; Node (V8, lazy) ${nodeCompile} ms`);
