@@ -25,10 +25,15 @@ function run(argv, env = {}) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
+const FIX = {
+  [MODULE]: 'npm run build',
+  [RUNNER]: 'node tools/setup.mjs',
+  [NATIVE]: `python3.13 -m venv ${dirname(dirname(NATIVE))} && ${NATIVE} -m pip install numpy==2.4.0 pandas==2.3.3 (any CPython 3.13 serves, e.g. ~/.cache/wasi-pystack/steps/build-python/*/bin/python3.13)`,
+};
 for (const need of [MODULE, NATIVE, RUNNER]) {
   if (!existsSync(need)) {
-    console.log(`(needs ${need}: npm run build, and the native venv tools/setup.mjs makes)`);
-    process.exit(0);
+    console.error(`bench/speed.mjs: ${need} is missing; make it with: ${FIX[need]}`);
+    process.exit(1);
   }
 }
 
