@@ -79,8 +79,14 @@ for (const project of ['hello', 'pandas-report']) {
 }
 
 console.log('\n## Compiling the module (once per process unless cached)\n');
+// A figure in ms, or why there is none (e.g. an engine without the module's exception handling).
+const compileMs = (argv) => {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  return r.status === 0 ? `${r.stdout.trim()} ms` : `failed (${(r.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.status}`).slice(0, 160)})`;
+};
 for (const m of modules.filter((x) => x.snapshot && !x.label)) {
-  const nodeCompile = spawnSync(process.execPath, ['-e', `const t=performance.now();WebAssembly.compile(require('fs').readFileSync(${JSON.stringify(m.path)})).then(()=>console.log((performance.now()-t).toFixed(0)))`], { encoding: 'utf8' }).stdout.trim();
-  const wasmtimeCompile = spawnSync(VENV_PYTHON, ['-c', `import time,wasmtime;e=wasmtime.Engine();t=time.perf_counter();wasmtime.Module.from_file(e, ${JSON.stringify(m.path)});print(round((time.perf_counter()-t)*1000))`], { encoding: 'utf8' }).stdout.trim();
-  console.log(`${m.project}: wasmtime (Cranelift, uncached) ${wasmtimeCompile} ms; Node (V8, lazy) ${nodeCompile} ms`);
+  // The same Node as the runs above (22+ for exnref modules).
+  const nodeCompile = compileMs([NODE, '-e', `const t=performance.now();WebAssembly.compile(require('fs').readFileSync(${JSON.stringify(m.path)})).then(()=>console.log((performance.now()-t).toFixed(0)))`]);
+  const wasmtimeCompile = compileMs([VENV_PYTHON, '-c', `import time,wasmtime;e=wasmtime.Engine();t=time.perf_counter();wasmtime.Module.from_file(e, ${JSON.stringify(m.path)});print(round((time.perf_counter()-t)*1000))`]);
+  console.log(`${m.project}: wasmtime (Cranelift, uncached) ${wasmtimeCompile}; Node (V8, lazy) ${nodeCompile}`);
 }
