@@ -25,11 +25,8 @@ function run(argv, env = {}) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-const FIX = {
-  [MODULE]: 'npm run build',
-  [RUNNER]: 'node tools/setup.mjs',
-  [NATIVE]: `python3.13 -m venv ${dirname(dirname(NATIVE))} && ${NATIVE} -m pip install numpy==2.4.0 pandas==2.3.3 (any CPython 3.13 serves, e.g. ~/.cache/wasi-pystack/steps/build-python/*/bin/python3.13)`,
-};
+// How to make each missing piece; the native venv's recipe is the fixtures' (make_fixtures.py).
+const FIX = { [MODULE]: 'npm run build', [RUNNER]: 'node tools/setup.mjs', [NATIVE]: 'a CPython 3.13 venv with numpy==2.4.0 pandas==2.3.3, as tests/fixtures/make_fixtures.py says' };
 for (const need of [MODULE, NATIVE, RUNNER]) {
   if (!existsSync(need)) {
     console.error(`bench/speed.mjs: ${need} is missing; make it with: ${FIX[need]}`);
