@@ -6,8 +6,10 @@
 //     a reactor's process() per input, printing one `WADUP {json}` line each: one instance for all
 //     inputs, or with --fresh-instance a new one per input (with "instantiate_ms" and "process_ms").
 //     An input whose run fails prints {"input", "error": {"reason", "message"}} and the next input
-//     gets a fresh instance. Sandboxes are made under SANDBOX.
-//   LIMITS: --deadline-ms N (per run), --max-memory SIZE (bytes, or with KiB/MiB/GiB).
+//     gets a fresh instance. Sandboxes are made under SANDBOX. The guest's stdout and stderr go to
+//     this process's stderr, so a guest cannot print result lines of its own.
+//   LIMITS: --deadline-ms N (per run), --max-memory SIZE (bytes, or with KiB/MiB/GiB); with --wadup
+//     also --sandbox-max-bytes SIZE and --sandbox-max-entries N (what a sandbox may hold).
 // A failed command prints `node-wasi-run.mjs: <reason>: <message>` and exits 124 (deadline),
 // 137 (memory cap) or 134 (trap, host failure).
 // The package runs the guest in a worker with a 64 MiB stack and wraps node:wasi's imports in plain
@@ -15,12 +17,12 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { loadModule, createPool, processAll, WasiRunError } = require('../packages/host/dist/index.js');
+const { loadModule, createPool, processAll, memoryBytes, WasiRunError } = require('../packages/host/dist/index.js');
 
 const EXIT_CODES = { deadline: 124, 'memory-cap': 137 };
 
 function parseArgs(argv) {
-  const opts = { dirs: {}, env: {}, wadup: null, freshInstance: false, deadlineMs: undefined, maxMemory: undefined };
+  const opts = { dirs: {}, env: {}, wadup: null, freshInstance: false, deadlineMs: undefined, maxMemory: undefined, sandboxLimits: {} };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -34,6 +36,8 @@ function parseArgs(argv) {
     else if (a === '--fresh-instance') opts.freshInstance = true;
     else if (a === '--deadline-ms') opts.deadlineMs = Number(argv[++i]);
     else if (a === '--max-memory') opts.maxMemory = argv[++i];
+    else if (a === '--sandbox-max-bytes') opts.sandboxLimits.maxBytes = memoryBytes(argv[++i]);
+    else if (a === '--sandbox-max-entries') opts.sandboxLimits.maxEntries = Number(argv[++i]);
     else break;
   }
   return { ...opts, module: argv[i], args: argv.slice(i + 1) };
@@ -58,7 +62,7 @@ async function main(opts) {
   const pool = createPool(module);
   try {
     if (opts.wadup) {
-      const limits = { env: opts.env, deadlineMs: opts.deadlineMs, sandboxRoot: opts.wadup };
+      const limits = { env: opts.env, deadlineMs: opts.deadlineMs, sandboxRoot: opts.wadup, sandboxLimits: opts.sandboxLimits, stdout: 2, stderr: 2 };
       const outcomes = await processAll(pool, opts.args, { ...limits, instance: opts.freshInstance ? 'fresh' : 'reuse' });
       for (const outcome of outcomes) process.stdout.write(`WADUP ${JSON.stringify(wadupLine(outcome, opts.freshInstance))}\n`);
       return 0;

@@ -3,20 +3,25 @@
 
     wasi-run.py [--dir HOST::GUEST]... [--env NAME=VALUE]... [LIMITS] MODULE [ARGS...]
         Runs a command module (_start); exits with its exit code.
-    wasi-run.py --wadup SANDBOX [--fresh-instance] [LIMITS] MODULE INPUT...
-        Acts as a WADUP-like host on a reactor module: one instance, for each INPUT: copy it to
-        SANDBOX/data.bin, empty SANDBOX/metadata and SANDBOX/subcontent, call process(), and print
-        one JSON line {"input", "rc", "metadata": {name: text}, "subcontent": [names]}.
-        SANDBOX is the guest's "/" (and the only directory the module sees).
-        --fresh-instance: a new instance (new store, new memory) for every input, isolating inputs
-        from each other; the compiled module is reused, so this costs one instantiation per input.
-        Each line then also has "instantiate_ms" and "process_ms".
+    wasi-run.py --wadup ROOT [--fresh-instance] [LIMITS] MODULE INPUT...
+        Acts as a WADUP-like host on a reactor module: one instance, and one sandbox (a private
+        folder made under ROOT, the guest's "/" and the only folder it sees); for each INPUT: empty
+        the sandbox, write the input as /data.bin, make /metadata and /subcontent, call process(),
+        and print one JSON line {"input", "rc", "metadata": {name: text}, "subcontent": [names]}.
+        The guest's stdout goes to this process's stderr, so a guest cannot print result lines.
+        --fresh-instance: a new instance (new store, new memory) and a new sandbox for every input,
+        isolating inputs from each other; the compiled module is reused, so this costs one
+        instantiation per input. Each line then also has "instantiate_ms" and "process_ms".
         An input whose run fails prints {"input", "error": {"reason", "message"}}; its instance is
         dropped and the next input gets a fresh one.
     LIMITS, for every entry into the guest (instantiation + _initialize, _start, each process()):
         --deadline-ms N   wall-clock deadline (epoch interruption)
         --fuel N          wasmtime fuel (about one unit per wasm instruction)
         --max-memory SIZE linear memory cap, bytes or with KiB/MiB/GiB; the guest sees MemoryError
+      and with --wadup, what a sandbox may hold while process() runs and when its outputs are read
+      (past it: "sandbox-limit"; a link or hard link among the outputs: "unsafe-output"):
+        --sandbox-max-bytes SIZE    default 1 GiB
+        --sandbox-max-entries N     files and folders, default 10000
     A failed command run prints "wasi-run.py: REASON: MESSAGE" on stderr and exits 124 (deadline,
     fuel), 137 (memory-cap) or 134 (trap).
 
@@ -88,22 +93,36 @@ def run_command(args):
 
 
 def run_wadup(args):
-    sandbox = args.wadup
-    os.makedirs(sandbox, exist_ok=True)
+    # Result lines go to the original stdout; the guest's stdout (wasmtime writes to fd 1) to stderr.
+    results = os.fdopen(os.dup(1), "w")
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    limits = {"max_bytes": args.sandbox_max_bytes, "max_entries": args.sandbox_max_entries}
     host = make_host(args)
-    kept = None
-    for item in args.args:
-        try:
-            if args.fresh_instance:
-                line = host_lib.process_input(host, sandbox, item, args.env)
-            else:
-                kept = kept if kept is not None and kept.store is not None else host.instance([(sandbox, "/")], args.env)
-                line = host_lib.process_input(kept, sandbox, item)
-                del line["process_ms"]
-        except host_lib.RunError as e:
-            line = {"input": item, "error": e.as_dict()}
-        sys.stdout.flush()
-        print("WADUP " + json.dumps(line, sort_keys=True), flush=True)
+    kept = sandbox = None
+    try:
+        for item in args.args:
+            try:
+                if args.fresh_instance:
+                    with host_lib.Sandbox(args.wadup, **limits) as fresh:
+                        line = host_lib.process_input(host, fresh, item, args.env)
+                else:
+                    if kept is None or kept.store is None:
+                        if sandbox is not None:
+                            sandbox.remove()
+                        sandbox = host_lib.Sandbox(args.wadup, **limits)
+                        kept = host.instance([(sandbox.path, "/")], args.env)
+                    line = host_lib.process_input(kept, sandbox, item)
+                    del line["process_ms"]
+                line["subcontent"] = sorted(line["subcontent"])
+            except host_lib.RunError as e:
+                line = {"input": item, "error": e.as_dict()}
+            print("WADUP " + json.dumps(line, sort_keys=True), file=results, flush=True)
+    finally:
+        if kept is not None:
+            kept.close()
+        if sandbox is not None:
+            sandbox.remove()
     return 0
 
 
@@ -116,6 +135,10 @@ def main():
     parser.add_argument("--deadline-ms", type=int, metavar="N", help="wall-clock deadline per entry into the guest")
     parser.add_argument("--fuel", type=int, metavar="N", help="wasmtime fuel per entry into the guest")
     parser.add_argument("--max-memory", type=parse_size, metavar="SIZE", help="linear memory cap (bytes, KiB, MiB, GiB)")
+    parser.add_argument("--sandbox-max-bytes", type=parse_size, metavar="SIZE", default=host_lib.DEFAULT_SANDBOX_MAX_BYTES,
+                        help="with --wadup: bytes a sandbox may hold (bytes, KiB, MiB, GiB)")
+    parser.add_argument("--sandbox-max-entries", type=int, metavar="N", default=host_lib.DEFAULT_SANDBOX_MAX_ENTRIES,
+                        help="with --wadup: files and folders a sandbox may hold")
     parser.add_argument("module")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args()

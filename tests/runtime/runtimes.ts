@@ -30,6 +30,9 @@ export interface RunLimits {
 export interface WadupOptions extends RunLimits {
   fresh?: boolean;
   env?: Record<string, string>;
+  /** What a sandbox may hold: a size (bytes, or with KiB, MiB, GiB) and files and folders. */
+  sandboxMaxBytes?: string;
+  sandboxMaxEntries?: number;
 }
 
 export interface Runtime {
@@ -70,7 +73,12 @@ function spawn(argv: string[], stdin?: string): RunResult {
 }
 
 function wadupArgs(options: WadupOptions = {}): string[] {
-  return [...(options.fresh ? ['--fresh-instance'] : []), ...runnerArgs({ env: options.env, deadlineMs: options.deadlineMs, maxMemory: options.maxMemory })];
+  return [
+    ...(options.fresh ? ['--fresh-instance'] : []),
+    ...(options.sandboxMaxBytes === undefined ? [] : ['--sandbox-max-bytes', options.sandboxMaxBytes]),
+    ...(options.sandboxMaxEntries === undefined ? [] : ['--sandbox-max-entries', String(options.sandboxMaxEntries)]),
+    ...runnerArgs({ env: options.env, deadlineMs: options.deadlineMs, maxMemory: options.maxMemory }),
+  ];
 }
 
 function parseWadup(r: RunResult) {

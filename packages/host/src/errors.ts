@@ -2,7 +2,7 @@
 // caller can switch on) and what the run had reached; the worker that ran it is replaced, so the
 // host process and the other runs go on.
 
-export type RunFailureReason = 'deadline' | 'memory-cap' | 'trap' | 'exit' | 'host';
+export type RunFailureReason = 'deadline' | 'memory-cap' | 'trap' | 'exit' | 'sandbox-limit' | 'unsafe-output' | 'host';
 
 export abstract class WasiRunError extends Error {
   abstract readonly reason: RunFailureReason;
@@ -48,6 +48,30 @@ export class GuestExitError extends WasiRunError {
   constructor(readonly exitCode: number) {
     super(`the guest exited with code ${exitCode} during the call`);
     this.name = 'GuestExitError';
+  }
+}
+
+/**
+ * The guest's sandbox outgrew its limits (bytes, files and folders, depth): while it ran (the run was
+ * stopped) or when its outputs were collected. Its files are removed.
+ */
+export class SandboxLimitError extends WasiRunError {
+  readonly reason = 'sandbox-limit' as const;
+  constructor(readonly limit: string) {
+    super(limit);
+    this.name = 'SandboxLimitError';
+  }
+}
+
+/**
+ * The guest left something in /metadata or /subcontent that the host will not read: a symbolic
+ * link (it could point at a host file), a file with a second name (a hard link), a fifo or device.
+ */
+export class UnsafeOutputError extends WasiRunError {
+  readonly reason = 'unsafe-output' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeOutputError';
   }
 }
 

@@ -1,18 +1,22 @@
 // The toolchain's reactor contract on the host side: an input file is /data.bin in a sandbox folder
 // that is the guest's "/", process() writes /metadata/* (text) and /subcontent/* (files), and returns
 // 0 on success. Each input gets its own sandbox and a fresh instance, so one input cannot see or
-// disturb another.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { WasiRunError } from './errors';
+// disturb another; the sandbox is watched while the guest runs and read without following links
+// (sandbox.ts).
+import { SandboxLimitError, WasiRunError } from './errors';
 import type { HostPool, RunOptions } from './pool';
+import { Sandbox, type SandboxLimits, type SandboxOutputs } from './sandbox';
+
+/** How often the host measures a running guest's sandbox against its limits. */
+export const SANDBOX_WATCH_MS = 50;
 
 export interface ProcessOptions extends Pick<RunOptions, 'deadlineMs' | 'env' | 'stdout' | 'stderr'> {
   /** The folder sandboxes are made in (one per input, removed afterwards). Default: the OS's temp folder. */
   sandboxRoot?: string;
   /** processAll: a fresh instance per input (default), or one instance reused for every input. */
   instance?: 'fresh' | 'reuse';
+  /** What the guest may keep in its sandbox (bytes, files and folders); past it the run is stopped. */
+  sandboxLimits?: SandboxLimits;
 }
 
 export interface ProcessResult {
@@ -21,9 +25,9 @@ export interface ProcessResult {
   /** What process() returned: 0 is success (the project's entry ran and returned). */
   rc: number;
   /** /metadata/*: file name -> text. */
-  metadata: Record<string, string>;
+  metadata: SandboxOutputs['metadata'];
   /** /subcontent/*: file name -> bytes. */
-  subcontent: Record<string, Buffer>;
+  subcontent: SandboxOutputs['subcontent'];
   memoryBytes: number;
   durationMs: number;
   /** Making the instance (0 when reused) and process() itself, in the worker, in milliseconds. */
@@ -36,58 +40,27 @@ export type ProcessInput = string | { name: string; bytes: Uint8Array };
 
 export type ProcessOutcome = { input: string; ok: true; result: ProcessResult } | { input: string; ok: false; error: WasiRunError };
 
-function readTree<T>(folder: string, read: (file: string) => T): Record<string, T> {
-  const out: Record<string, T> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[relative(folder, full)] = read(full);
-    }
-  };
-  walk(folder);
-  return out;
-}
-
-/** A folder that is the guest's "/" for one input at a time: data.bin in, metadata/ and subcontent/ out. */
-class Sandbox {
-  readonly dir: string;
-  constructor(root = tmpdir()) {
-    mkdirSync(root, { recursive: true });
-    this.dir = mkdtempSync(join(root, 'wasi-pystack-sandbox-'));
-  }
-  /** Empties the output folders and puts the input in place. */
-  prepare(input: ProcessInput): void {
-    const data = join(this.dir, 'data.bin');
-    if (typeof input === 'string') copyFileSync(input, data);
-    else writeFileSync(data, input.bytes);
-    for (const sub of ['metadata', 'subcontent']) {
-      rmSync(join(this.dir, sub), { recursive: true, force: true });
-      mkdirSync(join(this.dir, sub));
-    }
-  }
-  collect(): Pick<ProcessResult, 'metadata' | 'subcontent'> {
-    return {
-      metadata: readTree(join(this.dir, 'metadata'), (f) => readFileSync(f, 'utf8')),
-      subcontent: readTree(join(this.dir, 'subcontent'), (f) => readFileSync(f)),
-    };
-  }
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
 const inputName = (input: ProcessInput) => (typeof input === 'string' ? input : input.name);
 
 async function processIn(sandbox: Sandbox, pool: HostPool, input: ProcessInput, options: ProcessOptions, keepInstance: boolean): Promise<ProcessResult> {
-  sandbox.prepare(input);
-  const run = await pool.call('process', { ...options, dirs: { '/': sandbox.dir }, keepInstance });
+  sandbox.prepare(typeof input === 'string' ? input : input.bytes);
+  const stop = new AbortController();
+  const watch = setInterval(() => {
+    const over = sandbox.violation();
+    if (over) stop.abort(new SandboxLimitError(`${over}: the run was stopped`));
+  }, SANDBOX_WATCH_MS);
+  let run;
+  try {
+    run = await pool.call('process', { ...options, dirs: { '/': sandbox.dir }, keepInstance, signal: stop.signal });
+  } finally {
+    clearInterval(watch);
+  }
   return { input: inputName(input), rc: run.value, ...sandbox.collect(), memoryBytes: run.memoryBytes, durationMs: run.durationMs, instantiateMs: run.instantiateMs ?? 0, processMs: run.callMs ?? 0 };
 }
 
 /** Runs process() once for `input` on a fresh instance in its own sandbox. */
 export async function processInput(pool: HostPool, input: ProcessInput, options: ProcessOptions = {}): Promise<ProcessResult> {
-  const sandbox = new Sandbox(options.sandboxRoot);
+  const sandbox = new Sandbox(options.sandboxRoot, options.sandboxLimits);
   try {
     return await processIn(sandbox, pool, input, options, false);
   } finally {
@@ -113,7 +86,7 @@ async function outcome(input: ProcessInput, run: () => Promise<ProcessResult>): 
 export async function processAll(pool: HostPool, inputs: ProcessInput[], options: ProcessOptions = {}): Promise<ProcessOutcome[]> {
   if (options.instance !== 'reuse') return Promise.all(inputs.map((input) => outcome(input, () => processInput(pool, input, options))));
   if (pool.size !== 1) throw new RangeError(`instance: 'reuse' runs inputs one after another on one instance: use a pool of size 1 (this one has ${pool.size})`);
-  const sandbox = new Sandbox(options.sandboxRoot);
+  const sandbox = new Sandbox(options.sandboxRoot, options.sandboxLimits);
   try {
     const outcomes: ProcessOutcome[] = [];
     for (const input of inputs) outcomes.push(await outcome(input, () => processIn(sandbox, pool, input, options, true)));

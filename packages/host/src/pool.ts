@@ -3,7 +3,7 @@
 // replaced; a trap ends only that run. Runs beyond the pool's size wait for a free worker.
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, TrapError, type WasiRunError } from './errors';
+import { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, TrapError, WasiRunError } from './errors';
 import type { LoadedModule } from './load';
 import type { GuestJob, GuestOutcome } from './protocol';
 
@@ -38,6 +38,11 @@ export interface RunOptions {
    * dirs, stdio), instead of a fresh instance per call. Faster, not isolated: state carries over.
    */
   keepInstance?: boolean;
+  /**
+   * Stops the run when aborted: its worker is stopped (as for a deadline) and the run is rejected
+   * with the signal's reason when that is a WasiRunError, else with a HostError.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -55,13 +60,14 @@ export interface RunResult {
 interface PendingRun {
   job: GuestJob;
   deadlineMs?: number;
+  signal?: AbortSignal;
   resolve(result: RunResult): void;
   reject(error: WasiRunError): void;
 }
 
 interface Slot {
   worker: Worker;
-  run?: PendingRun & { timer?: NodeJS.Timeout; started: number };
+  run?: PendingRun & { timer?: NodeJS.Timeout; started: number; onAbort?: () => void };
 }
 
 /** The worker's script (plain JavaScript, shipped beside the package's code). */
@@ -118,8 +124,9 @@ export class HostPool {
       preopens: options.dirs ?? {},
       stdio: [options.stdin ?? 0, options.stdout ?? 1, options.stderr ?? 2],
     };
+    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise<RunResult>((resolve, reject) => {
-      this.queue.push({ job, deadlineMs: options.deadlineMs, resolve, reject });
+      this.queue.push({ job, deadlineMs: options.deadlineMs, signal: options.signal, resolve, reject });
       this.pump();
     });
   }
@@ -142,10 +149,21 @@ export class HostPool {
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (slot.run || !this.queue.length) continue;
-      const run = this.queue.shift()!;
+      if (slot.run) continue;
+      let run = this.queue.shift();
+      while (run?.signal?.aborted) {
+        run.reject(abortError(run.signal));
+        run = this.queue.shift();
+      }
+      if (!run) return;
       slot.run = { ...run, started: performance.now() };
-      if (run.deadlineMs !== undefined) slot.run.timer = setTimeout(() => this.fail(slot, new DeadlineExceededError(run.deadlineMs!)), run.deadlineMs);
+      const deadlineMs = run.deadlineMs;
+      if (deadlineMs !== undefined) slot.run.timer = setTimeout(() => this.fail(slot, new DeadlineExceededError(deadlineMs)), deadlineMs);
+      if (run.signal) {
+        const signal = run.signal;
+        slot.run.onAbort = () => this.fail(slot, abortError(signal));
+        signal.addEventListener('abort', slot.run.onAbort, { once: true });
+      }
       slot.worker.ref();
       slot.worker.postMessage(run.job);
     }
@@ -155,6 +173,7 @@ export class HostPool {
     const run = slot.run;
     if (!run || run.job.id !== outcome.id) return;
     clearTimeout(run.timer);
+    if (run.onAbort) run.signal?.removeEventListener('abort', run.onAbort);
     slot.run = undefined;
     slot.worker.unref();
     const durationMs = performance.now() - run.started;
@@ -165,19 +184,26 @@ export class HostPool {
     this.pump();
   }
 
-  /** The run ends with `error`; its worker is stopped and replaced (a stopped worker's instance is gone). */
+  /**
+   * The run ends with `error`; its worker is stopped and replaced (a stopped worker's instance is
+   * gone). The run is rejected once the worker has stopped, so the guest no longer touches its
+   * folders when the caller cleans them up.
+   */
   private fail(slot: Slot, error: WasiRunError): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return; // already replaced
     const run = slot.run;
-    if (run) clearTimeout(run.timer);
+    if (run) {
+      clearTimeout(run.timer);
+      if (run.onAbort) run.signal?.removeEventListener('abort', run.onAbort);
+    }
     slot.run = undefined;
     slot.worker.removeAllListeners('exit');
     slot.worker.removeAllListeners('message');
-    void slot.worker.terminate();
+    const stopped = slot.worker.terminate();
     if (this.closed) this.slots.splice(index, 1);
     else this.slots[index] = this.startWorker();
-    run?.reject(error);
+    if (run) void stopped.then(() => run.reject(error), () => run.reject(error));
     this.pump();
   }
 
@@ -187,4 +213,9 @@ export class HostPool {
     if (cap !== undefined && memoryBytes !== undefined && memoryBytes >= cap - cap / 8) return new MemoryCapError(cap, memoryBytes, message);
     return new TrapError(message, memoryBytes);
   }
+}
+
+/** The error a run stopped through its signal ends with: the signal's reason when it is a run error. */
+function abortError(signal: AbortSignal): WasiRunError {
+  return signal.reason instanceof WasiRunError ? signal.reason : new HostError(`the run was stopped: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason)}`);
 }

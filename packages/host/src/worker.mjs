@@ -21,10 +21,10 @@ const module = workerData.module;
 function followMemoryGrowth(wasi, getMemory) {
   const imports = wasi.getImportObject();
   const setMemory = Object.getOwnPropertySymbols(wasi).find((s) => s.description === 'kSetMemory');
-  if (!setMemory) return imports;
+  if (!setMemory) return { wasi_snapshot_preview1: withoutSymlinks(imports.wasi_snapshot_preview1) };
   let seen = null;
   const wrapped = {};
-  for (const [name, fn] of Object.entries(imports.wasi_snapshot_preview1)) {
+  for (const [name, fn] of Object.entries(withoutSymlinks(imports.wasi_snapshot_preview1))) {
     wrapped[name] = (...args) => {
       const memory = getMemory();
       if (memory && memory.buffer !== seen) {
@@ -35,6 +35,22 @@ function followMemoryGrowth(wasi, getMemory) {
     };
   }
   return { wasi_snapshot_preview1: wrapped };
+}
+
+/** WASI's errno for "operation not permitted". */
+const ERRNO_PERM = 63;
+
+/**
+ * node:wasi (uvwasi) checks a guest's path by its letters and lets the host's kernel resolve the
+ * folders in it, so a link the guest made between them takes the path anywhere on the host: with a
+ * folder link to "." inside a folder, "f/x/x/../../.." stays inside by its letters and is three
+ * levels above the sandbox to the kernel (tests/runtime/hostile-guest.test.ts proves it reads and
+ * overwrites host files). Node's documentation says as much ("do not rely on it to run untrusted
+ * code"). So guests get no path_symlink: os.symlink raises PermissionError. Links already in a
+ * folder the host preopens are followed the same way: preopen only folders the host controls.
+ */
+function withoutSymlinks(imports) {
+  return { ...imports, path_symlink: () => ERRNO_PERM };
 }
 
 /** node:wasi's proc_exit (with returnOnExit) throws this symbol and keeps the code on the WASI. */

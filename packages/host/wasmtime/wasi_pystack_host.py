@@ -7,9 +7,10 @@ Standard library + the PyPI `wasmtime` package (the embedding API); tested with 
                         cache_dir="~/.cache/wasi-pystack/wasmtime")
     code = host.run_command(["-c", "print(1)"], dirs=[("/tmp", "/tmp")], env={"LANG": "C"})
     reactor = WasmtimeHost("hello.wasm", fuel=10**9)
-    rc = reactor.call("process", dirs=[(sandbox, "/")])      # on a fresh store + instance
-    with reactor.instance(dirs=[(sandbox, "/")]) as inst:    # one instance for several calls
-        line = process_input(inst, sandbox, "input.bin")     # the toolchain's reactor protocol
+    with Sandbox(max_bytes=256 << 20) as sandbox:            # a private folder, the guest's "/"
+        line = process_input(reactor, sandbox, "input.bin")  # the toolchain's reactor protocol
+        with reactor.instance(dirs=[(sandbox.path, "/")]) as inst:   # one instance for several inputs
+            line = process_input(inst, sandbox, "next.bin")
 
 One engine, the module loaded once; every run has its own store, so a run's limits, memory and
 failure stay its own. Each entry into the guest (instantiation + _initialize, _start, a call) gets:
@@ -22,8 +23,17 @@ failure stay its own. Each entry into the guest (instantiation + _initialize, _s
 A run that does not return raises a RunError with `reason`: DeadlineExceeded "deadline",
 FuelExhausted "fuel", MemoryCapError "memory-cap" (a trap while memory is within 1/8 of the cap),
 Trap "trap" (any other trap or wasmtime error; str() is wasmtime's one-line cause, `.details` its
-whole text), GuestExit "exit" (proc_exit inside a reactor call; `.code`). A kept instance whose
-run failed is closed. One run at a time per host (its stores share the engine's epoch).
+whole text), GuestExit "exit" (proc_exit inside a reactor call; `.code`), SandboxLimitExceeded
+"sandbox-limit" and UnsafeOutput "unsafe-output" (below). A kept instance whose run failed is
+closed. One run at a time per host (its stores share the engine's epoch).
+
+Everything the guest leaves in its sandbox is hostile to the host (Sandbox): wasmtime keeps the
+guest's own paths inside its folders, but a link the guest made points wherever it likes for the
+host. So the host never follows one: a sandbox is emptied (links removed, not followed) and the
+input written anew (O_EXCL) before every input; only regular files with one name and folders are
+collected from /metadata and /subcontent (a link, hard link, fifo or device is UnsafeOutput); and
+while process() runs, a watch thread measures the sandbox every 50 ms and stops the guest (by the
+engine's epoch, which is always on for that) when it holds more than its limits.
 
 The guest runs on a thread with a 64 MiB native stack and a 16 MiB wasm stack limit (CPython's own
 WASI driver also raises max-wasm-stack): CPython on WASI allows thousands of C recursion levels
@@ -35,9 +45,13 @@ recently used entries are removed beyond cache_max_mb. cache_dir=None: no cache.
 """
 import contextlib
 import ctypes
+import errno
 import hashlib
 import os
 import shutil
+import stat
+import subprocess
+import tempfile
 import threading
 import time
 from importlib.metadata import version as _dist_version
@@ -46,6 +60,7 @@ import wasmtime
 from wasmtime import _ffi
 
 MAX_WASM_STACK = 16 << 20
+WATCH_SECONDS = 0.05
 THREAD_STACK = 64 << 20
 WASMTIME_VERSION = _dist_version("wasmtime")
 
@@ -171,6 +186,14 @@ class Trap(RunError):
     reason = "trap"
 
 
+class SandboxLimitExceeded(RunError):
+    reason = "sandbox-limit"
+
+
+class UnsafeOutput(RunError):
+    reason = "unsafe-output"
+
+
 class GuestExit(RunError):
     reason = "exit"
 
@@ -241,10 +264,10 @@ class WasmtimeHost:
         config = wasmtime.Config()
         _configure_stack(config, MAX_WASM_STACK)
         _configure_exceptions(config)
-        flags = []
-        if deadline_ms is not None:
-            config.epoch_interruption = True
-            flags.append("epoch")
+        # Epoch interruption is how a run is stopped from outside: at its deadline, or when its
+        # sandbox outgrows its limits. Always on, so a host can do both whatever it was made with.
+        config.epoch_interruption = True
+        flags = ["epoch"]
         if fuel is not None:
             config.consume_fuel = True
             flags.append("fuel")
@@ -290,17 +313,29 @@ class WasmtimeHost:
         linker.define_wasi()
         return store, linker
 
-    def _enter(self, store, fn, memory=lambda: None):
-        """Runs fn() (which enters the guest) with the run's fuel and deadline; classifies failures."""
-        fired = threading.Event()
-        timer = None
+    def _enter(self, store, fn, memory=lambda: None, watch=None):
+        """Runs fn() (which enters the guest) with the run's fuel and deadline, and, given `watch` (a
+        function that returns why the run must stop, or None), asks it every WATCH_SECONDS and
+        stops the guest when it answers; classifies failures."""
+        fired, done, stopped = threading.Event(), threading.Event(), []
+        helpers = []
         if self.fuel is not None:
             _set_fuel(store, self.fuel)
+        store.set_epoch_deadline(1)
         if self.deadline_ms is not None:
-            store.set_epoch_deadline(1)
-            timer = threading.Timer(self.deadline_ms / 1000, lambda: (fired.set(), self.engine.increment_epoch()))
-            timer.daemon = True
-            timer.start()
+            helpers.append(threading.Timer(self.deadline_ms / 1000, lambda: (fired.set(), self.engine.increment_epoch())))
+        if watch is not None:
+            def watching():
+                while not done.wait(WATCH_SECONDS):
+                    why = watch()
+                    if why is not None:
+                        stopped.append(why)
+                        self.engine.increment_epoch()
+                        return
+            helpers.append(threading.Thread(target=watching, name="sandbox-watch"))
+        for helper in helpers:
+            helper.daemon = True
+            helper.start()
         try:
             return on_big_stack(fn)
         except wasmtime.ExitTrap:
@@ -308,6 +343,8 @@ class WasmtimeHost:
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
             text = e.message if isinstance(e, wasmtime.Trap) else str(e)
             code, cause = _trap_code_name(e), _cause(text)
+            if stopped and code in ("INTERRUPT", None):
+                raise SandboxLimitExceeded(f"{stopped[0]}: the run was stopped", text) from None
             if code == "INTERRUPT" or (code is None and fired.is_set()):
                 raise DeadlineExceeded(f"ran longer than {self.deadline_ms} ms ({cause})", text) from None
             if code == "OUT_OF_FUEL" or (code is None and self.fuel is not None and _fuel_left(store) == 0):
@@ -317,9 +354,11 @@ class WasmtimeHost:
                 raise MemoryCapError(f"{cause} at {size / 2**20:.1f} MiB of memory, cap {self.max_memory / 2**20:.1f} MiB", text) from None
             raise Trap(cause, text) from None
         finally:
-            if timer is not None:
-                timer.cancel()
-                timer.join()
+            done.set()
+            for helper in helpers:
+                if isinstance(helper, threading.Timer):
+                    helper.cancel()
+                helper.join()
 
     def run_command(self, args, dirs=(), env=()):
         """Runs a command module's _start with argv [module name, *args]; returns its exit code."""
@@ -365,13 +404,14 @@ class Instance:
             raise
         self.instantiate_ms = (time.perf_counter() - started) * 1000
 
-    def call(self, name, *args):
-        """Calls export `name`; returns its result (0 for none). On failure the instance is closed."""
+    def call(self, name, *args, watch=None):
+        """Calls export `name`; returns its result (0 for none). On failure the instance is closed.
+        watch: see WasmtimeHost._enter (process_input passes its sandbox's limit check)."""
         if self.store is None:
             raise RuntimeError("the instance is closed (a run failed or close() was called)")
         func = self.exports[name]
         try:
-            result = self.host._enter(self.store, lambda: func(self.store, *args), lambda: _memory_size(self.store, self._instance))
+            result = self.host._enter(self.store, lambda: func(self.store, *args), lambda: _memory_size(self.store, self._instance), watch)
         except wasmtime.ExitTrap as e:
             self.close()
             raise GuestExit(e.code) from None
@@ -392,39 +432,174 @@ class Instance:
         self.close()
 
 
-def read_tree(folder):
-    """{relative path: text} of every file under folder."""
-    out = {}
-    for dirpath, _, files in os.walk(folder):
-        for name in sorted(files):
-            full = os.path.join(dirpath, name)
-            with open(full, "rb") as f:
-                out[os.path.relpath(full, folder)] = f.read().decode("utf-8", "replace")
-    return out
+# ---- The sandbox: a reactor's "/" (the toolchain's reactor protocol) -------------------------------
+DEFAULT_SANDBOX_MAX_BYTES = 1 << 30
+DEFAULT_SANDBOX_MAX_ENTRIES = 10_000
+MAX_SANDBOX_DEPTH = 64  # deeper folders are a flood too: their paths outgrow what file calls take
+OUTPUT_FOLDERS = ("metadata", "subcontent")
+_OPEN_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _mib(size):
+    return f"{size / 2**20:.1f}".rstrip("0").rstrip(".") + " MiB"
+
+
+def _kind(mode):
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a fifo"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _remove_tree(path):
+    """rm -r without following links (shutil.rmtree works from file descriptors where it can);
+    rm(1) finishes what it cannot (a tree nested deeper than its recursion)."""
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except (OSError, RecursionError):
+        subprocess.run(["rm", "-rf", "--", path], check=True)
+
+
+class Sandbox:
+    """A private folder (mode 0700, under `root` or the temp folder) that is a reactor's "/": the
+    host writes /data.bin, the guest writes /metadata and /subcontent. Use as a context manager
+    (or call remove()). max_bytes and max_entries bound what it may hold, the input included."""
+
+    def __init__(self, root=None, max_bytes=DEFAULT_SANDBOX_MAX_BYTES, max_entries=DEFAULT_SANDBOX_MAX_ENTRIES):
+        if root is not None:
+            os.makedirs(root, exist_ok=True)
+        self.path = tempfile.mkdtemp(prefix="wasi-pystack-sandbox-", dir=root)
+        self.max_bytes, self.max_entries = max_bytes, max_entries
+
+    def prepare(self, input_path):
+        """Removes everything a previous run left (links removed, never followed), then writes the
+        input as /data.bin and makes empty /metadata and /subcontent, each new."""
+        for name in os.listdir(self.path):
+            _remove_tree(os.path.join(self.path, name))
+        with open(input_path, "rb") as src, os.fdopen(os.open(os.path.join(self.path, "data.bin"), _CREATE_NEW, 0o600), "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        for sub in OUTPUT_FOLDERS:
+            os.mkdir(os.path.join(self.path, sub))
+
+    def violation(self):
+        """What breaks the limits now (bytes, entries, depth), or None; stops at the first excess."""
+        size = entries = 0
+        pending = [(self.path, 0)]
+        while pending:
+            folder, depth = pending.pop()
+            try:
+                listing = list(os.scandir(folder))
+            except OSError:  # removed while we looked (the guest is running)
+                continue
+            for entry in listing:
+                entries += 1
+                if entries > self.max_entries:
+                    return f"the sandbox holds more than {self.max_entries} files and folders (limit sandbox_max_entries)"
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                size += max(st.st_size, getattr(st, "st_blocks", 0) * 512)
+                if size > self.max_bytes:
+                    return f"the sandbox holds more than {_mib(self.max_bytes)} (limit sandbox_max_bytes)"
+                if stat.S_ISDIR(st.st_mode):
+                    if depth + 1 >= MAX_SANDBOX_DEPTH:
+                        return f"the sandbox has folders nested more than {MAX_SANDBOX_DEPTH} deep"
+                    pending.append((entry.path, depth + 1))
+        return None
+
+    def collect(self):
+        """{"metadata": {name: text}, "subcontent": {name: bytes}}. Raises UnsafeOutput for anything but
+        a regular file with one name or a folder, SandboxLimitExceeded when over the limits."""
+        over = self.violation()
+        if over is not None:
+            raise SandboxLimitExceeded(over)
+        metadata, subcontent = (self._read_folder(sub) for sub in OUTPUT_FOLDERS)
+        return {"metadata": {name: data.decode("utf-8", "replace") for name, data in metadata.items()}, "subcontent": subcontent}
+
+    def remove(self):
+        _remove_tree(self.path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+    def _read_folder(self, folder):
+        out = {}
+        top = os.path.join(self.path, folder)
+
+        def walk(relative):
+            full = os.path.join(top, relative) if relative else top
+            guest = f"/{folder}/{relative}" if relative else f"/{folder}"
+            try:
+                st = os.lstat(full)
+            except FileNotFoundError:
+                return  # the guest removed it: no outputs there
+            if stat.S_ISDIR(st.st_mode):
+                for name in sorted(os.listdir(full)):
+                    walk(f"{relative}/{name}" if relative else name)
+                return
+            if not stat.S_ISREG(st.st_mode):
+                raise UnsafeOutput(f"{guest} is {_kind(st.st_mode)}: only regular files and folders are collected from /metadata and /subcontent,"
+                                   " and the host never follows a link the guest made")
+            if not relative:
+                raise UnsafeOutput(f"{guest} is a file: /metadata and /subcontent must be folders")
+            out[relative] = _read_regular_file(full, guest)
+
+        walk("")
+        return out
+
+
+def _read_regular_file(full, guest):
+    """A regular file with one name, opened without following a link; anything else is unsafe."""
+    try:
+        fd = os.open(full, _OPEN_NO_FOLLOW)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise UnsafeOutput(f"{guest} is a symbolic link: only regular files and folders are collected from /metadata and /subcontent,"
+                               " and the host never follows a link the guest made") from None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeOutput(f"{guest} is {_kind(st.st_mode)}: only regular files and folders are collected from /metadata and /subcontent")
+        if st.st_nlink > 1:
+            raise UnsafeOutput(f"{guest} has {st.st_nlink} names (hard links): only files with one name are collected from /metadata and /subcontent")
+        return f.read(st.st_size)
 
 
 def process_input(target, sandbox, input_path, env=(), entry="process"):
     """Processes one input the toolchain's reactor way and returns
-    {"input", "rc", "metadata": {name: text}, "subcontent": [names], "process_ms"[, "instantiate_ms"]}.
+    {"input", "rc", "metadata": {name: text}, "subcontent": {name: bytes}, "process_ms"[, "instantiate_ms"]}.
 
-    SANDBOX is the guest's "/": the input is copied to SANDBOX/data.bin and SANDBOX/metadata and
-    SANDBOX/subcontent are emptied before `entry` is called. target is a kept Instance (made with
-    dirs=[(sandbox, "/")]) or a WasmtimeHost (then a fresh instance, timed in "instantiate_ms").
-    RunError subclasses propagate; a kept instance that failed is closed."""
-    for sub in ("metadata", "subcontent"):
-        shutil.rmtree(os.path.join(sandbox, sub), ignore_errors=True)
-        os.makedirs(os.path.join(sandbox, sub))
-    shutil.copyfile(input_path, os.path.join(sandbox, "data.bin"))
+    sandbox (a Sandbox) is the guest's "/": it is emptied, the input is written to /data.bin and
+    /metadata and /subcontent are made empty before `entry` is called; while it runs the sandbox is
+    held to its limits. target is a kept Instance (made with dirs=[(sandbox.path, "/")]) or a
+    WasmtimeHost (then a fresh instance, timed in "instantiate_ms"). RunError subclasses propagate
+    (SandboxLimitExceeded, UnsafeOutput included); a kept instance whose run failed is closed."""
+    sandbox.prepare(input_path)
     line = {"input": input_path}
-    inst = target.instance([(sandbox, "/")], env) if isinstance(target, WasmtimeHost) else target
+    inst = target.instance([(sandbox.path, "/")], env) if isinstance(target, WasmtimeHost) else target
     try:
         started = time.perf_counter()
-        line["rc"] = inst.call(entry)
+        line["rc"] = inst.call(entry, watch=sandbox.violation)
         line["process_ms"] = round((time.perf_counter() - started) * 1000, 3)
     finally:
         if inst is not target:
             line["instantiate_ms"] = round(inst.instantiate_ms, 3)
             inst.close()
-    line["metadata"] = read_tree(os.path.join(sandbox, "metadata"))
-    line["subcontent"] = sorted(read_tree(os.path.join(sandbox, "subcontent")))
+    line.update(sandbox.collect())
     return line

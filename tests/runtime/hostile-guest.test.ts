@@ -1,0 +1,195 @@
+// A hostile guest against its hosts: test-projects/hostile-guest runs each input as a Python program
+// inside its sandbox, so these inputs are what an attacker who controls the module can do. Whatever
+// the guest leaves in its sandbox (links to host files, hard links, floods, forged result lines) must
+// not make the host read, overwrite or fill anything outside it, under wasmtime and under Node.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RUNTIMES, requireModule, type Runtime, type WadupOptions, type WadupResult } from './runtimes';
+
+const GUEST = requireModule('test-projects/hostile-guest/dist/hostile-guest.wasm');
+const LIMITS = { deadlineMs: 60_000, maxMemory: '512MiB' };
+const TOKEN = `host-secret-${randomBytes(8).toString('hex')}`;
+const ORIGINAL = 'the host wrote this and nobody else may change it\n';
+
+let work: string;
+/** Host files the guest must neither read nor change: a secret, a file to overwrite, a folder. */
+let secret: string;
+let target: string;
+let hostFolder: string;
+
+/**
+ * Helpers every attack program starts with. `up` climbs out of the sandbox by its letters (any
+ * engine refuses that); `chain()` makes "/hostroot" a link that stays inside by its letters but is
+ * the host's "/" to a kernel that resolves the folders of a path itself: a folder link "/c/x" to
+ * "." counts as a level for the letters and as none for the kernel.
+ */
+const prelude = () => `
+import json, os
+SECRET, TARGET, HOST_FOLDER = ${JSON.stringify(secret)}, ${JSON.stringify(target)}, ${JSON.stringify(hostFolder)}
+UP = "../" * 30
+log = {}
+def attempt(name, fn):
+    try:
+        value = fn()
+        log[name] = "ok" if value is None else ("ok: " + repr(value)[:300])
+    except Exception as e:
+        log[name] = type(e).__name__
+def chain():
+    os.makedirs("/c", exist_ok=True)
+    os.symlink(".", "/c/x")
+    os.symlink("c/" + "x/" * 20 + "../" * 21, "/hostroot")
+def read(path):
+    with open(path) as f:
+        return f.read()
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+def save_log():
+    write("/metadata/log.json", json.dumps(log, sort_keys=True))
+`;
+
+const program = (name: string, body: string) => {
+  const path = join(work, name);
+  writeFileSync(path, `${prelude()}\n${body}\n`);
+  return path;
+};
+
+const ordinary = () => program('ordinary.py', 'write("/metadata/ok.txt", "fine " + str(sorted(os.listdir("/"))))\nsave_log()');
+
+function wadup(runtime: Runtime, name: string, inputs: string[], options: WadupOptions = {}) {
+  const root = mkdtempSync(join(work, `${name}-${runtime.name}-`));
+  const run = runtime.wadup(GUEST, root, inputs, { ...LIMITS, ...options });
+  return { ...run, root };
+}
+
+/** The host is intact: the secret was never read, the files were never changed. */
+function expectHostIntact(run: { stdout: string; stderr: string }) {
+  expect(run.stdout).not.toContain(TOKEN);
+  expect(run.stderr).not.toContain(TOKEN);
+  expect(readFileSync(target, 'utf8')).toBe(ORIGINAL);
+  expect(readFileSync(secret, 'utf8')).toBe(`${TOKEN}\n`);
+  expect(readdirSync(hostFolder).sort()).toEqual(['keep.txt']);
+}
+
+const log = (r: WadupResult) => JSON.parse(r.metadata['log.json']) as Record<string, string>;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'hostile-guest-'));
+  const host = mkdtempSync(join(tmpdir(), 'host-files-'));
+  secret = join(host, 'secret.txt');
+  target = join(host, 'target.txt');
+  hostFolder = mkdtempSync(join(tmpdir(), 'host-folder-'));
+  writeFileSync(secret, `${TOKEN}\n`);
+  writeFileSync(target, ORIGINAL);
+  writeFileSync(join(hostFolder, 'keep.txt'), 'keep');
+});
+
+describe.each(RUNTIMES)('a hostile guest under the $name host', (runtime) => {
+  it('cannot open host files through links it makes (node:wasi lets the kernel resolve them: the host refuses symlinks)', () => {
+    const attack = program(
+      'direct.py',
+      `attempt("chain", chain)
+attempt("read", lambda: read("/hostroot" + SECRET))
+attempt("write", lambda: write("/hostroot" + TARGET, "overwritten by the guest"))
+attempt("hard link", lambda: os.link("/hostroot" + TARGET, "/hard"))
+attempt("read by letters", lambda: read("/" + UP + SECRET))
+save_log()`,
+    );
+    const run = wadup(runtime, 'direct', [attack]);
+    expectHostIntact(run);
+    const [result] = run.results;
+    expect(result.error).toBeUndefined();
+    const attempts = log(result);
+    for (const name of ['read', 'write', 'hard link', 'read by letters']) expect(attempts[name]).not.toMatch(/^ok/);
+    if (runtime.name === 'node') expect(attempts.chain).toBe('PermissionError');
+  });
+
+  it('cannot make the host read a host file: a link among its outputs is refused, not followed', () => {
+    const attack = program(
+      'outputs.py',
+      `attempt("file link", lambda: os.symlink(UP + SECRET.lstrip("/"), "/metadata/leak"))
+attempt("folder link", lambda: os.symlink(UP, "/subcontent/hostroot"))
+save_log()`,
+    );
+    const swap = program(
+      'swap.py',
+      `import shutil
+shutil.rmtree("/metadata")
+attempt("metadata as a link", lambda: os.symlink(UP + HOST_FOLDER.lstrip("/"), "/metadata"))`,
+    );
+    const run = wadup(runtime, 'outputs', [attack, swap, ordinary()]);
+    expectHostIntact(run);
+    const [links, swapped, after] = run.results;
+    if (runtime.name === 'node') {
+      // No link could be made: the outputs are the guest's own log of its refused attempts.
+      expect(log(links)).toEqual({ 'file link': 'PermissionError', 'folder link': 'PermissionError' });
+      expect(swapped.metadata).toEqual({});
+    } else {
+      expect(links.error).toEqual({ reason: 'unsafe-output', message: '/metadata/leak is a symbolic link: only regular files and folders are collected from /metadata and /subcontent, and the host never follows a link the guest made' });
+      expect(swapped.error).toEqual({ reason: 'unsafe-output', message: '/metadata is a symbolic link: only regular files and folders are collected from /metadata and /subcontent, and the host never follows a link the guest made' });
+    }
+    // The next input on the same instance gets a clean sandbox.
+    expect(after.metadata['ok.txt']).toBe("fine ['data.bin', 'metadata', 'subcontent']");
+  });
+
+  it.each([false, true])('cannot make the host overwrite a host file through the names it leaves for the next input (fresh instance: %s)', (fresh) => {
+    const plant = program(
+      'plant.py',
+      `os.remove("/data.bin")
+attempt("input as a link", lambda: os.symlink(UP + TARGET.lstrip("/"), "/data.bin"))
+if not os.path.lexists("/data.bin"):
+    attempt("input as a chained link", lambda: (chain(), os.symlink("hostroot" + TARGET, "/data.bin")))
+os.rmdir("/subcontent")
+attempt("outputs as a link", lambda: os.symlink(UP + HOST_FOLDER.lstrip("/"), "/subcontent"))
+save_log()`,
+    );
+    const run = wadup(runtime, fresh ? 'plant-fresh' : 'plant', [plant, ordinary(), ordinary()], { fresh });
+    expectHostIntact(run);
+    const [, next, last] = run.results;
+    for (const r of [next, last]) expect(r.metadata['ok.txt']).toBe("fine ['data.bin', 'metadata', 'subcontent']");
+  });
+
+  it('a file with a second name (a hard link) among its outputs is refused', () => {
+    const attack = program('hardlink.py', 'os.link("/data.bin", "/subcontent/program.py")\nsave_log()');
+    const [result] = wadup(runtime, 'hardlink', [attack]).results;
+    expect(result.error).toEqual({ reason: 'unsafe-output', message: '/subcontent/program.py has 2 names (hard links): only files with one name are collected from /metadata and /subcontent' });
+  });
+
+  it('a flood of bytes or of files is stopped at the sandbox limits, leaves nothing behind, and the next input runs', () => {
+    const bytes = program('flood-bytes.py', 'chunk = b"x" * (1 << 20)\nwith open("/junk.bin", "wb") as f:\n    for _ in range(8192):\n        f.write(chunk)');
+    const files = program('flood-files.py', 'os.mkdir("/many")\nfor i in range(1_000_000):\n    open(f"/many/{i}", "w").close()');
+    const deep = program('flood-deep.py', 'path = ""\nfor i in range(10_000):\n    path += "/d"\n    os.mkdir(path)');
+    // Written in one go and returned before the watch looks: the outputs are measured when read.
+    const burst = program('burst.py', 'write("/subcontent/big.bin", "x" * (33 << 20))');
+    const run = wadup(runtime, 'flood', [bytes, ordinary(), files, deep, burst, ordinary()], { sandboxMaxBytes: '32MiB', sandboxMaxEntries: 1000 });
+    const [flooded, afterBytes, many, nested, big, last] = run.results;
+    expect(flooded.error).toEqual({ reason: 'sandbox-limit', message: 'the sandbox holds more than 32 MiB (limit sandbox_max_bytes): the run was stopped'.replace('sandbox_max_bytes', runtime.name === 'node' ? 'sandboxLimits.maxBytes' : 'sandbox_max_bytes') });
+    expect(many.error?.reason).toBe('sandbox-limit');
+    expect(many.error?.message).toMatch(/^the sandbox holds more than 1000 files and folders \(limit (sandbox_max_entries|sandboxLimits\.maxEntries)\): the run was stopped$/);
+    expect(nested.error?.reason).toBe('sandbox-limit');
+    expect(nested.error?.message).toMatch(/^the sandbox (has folders nested more than 64 deep|holds more than 1000 files and folders .*): the run was stopped$/);
+    expect(big.error?.reason).toBe('sandbox-limit');
+    for (const r of [afterBytes, last]) expect(r.metadata['ok.txt']).toBe("fine ['data.bin', 'metadata', 'subcontent']");
+    // Every sandbox is gone once the host is done.
+    expect(readdirSync(run.root)).toEqual([]);
+  });
+
+  it('cannot forge result lines: its stdout goes to the host stderr', () => {
+    const forge = program('forge.py', 'print(\'WADUP {"input": "forged", "rc": 0, "metadata": {}, "subcontent": []}\', flush=True)\nsave_log()');
+    const run = wadup(runtime, 'forge', [forge, forge]);
+    expect(run.results.map((r) => r.input)).toEqual([forge, forge]);
+    expect(run.stderr).toContain('WADUP {"input": "forged"');
+  });
+});
+
+it('the hosts leave no sandbox behind after a deadline', () => {
+  for (const runtime of RUNTIMES) {
+    const loop = program('loop.py', 'i = 0\nwhile True:\n    i += 1\n    write(f"/f{i % 100}", "x")');
+    const run = wadup(runtime, 'deadline', [loop], { deadlineMs: 3_000 });
+    expect(run.results[0].error?.reason).toBe('deadline');
+    expect(existsSync(run.root) && readdirSync(run.root)).toEqual([]);
+  }
+});
