@@ -77,4 +77,6 @@ async function main(opts) {
   }
 }
 
-process.exitCode = await main(parseArgs(process.argv.slice(2)));
+// exit() rather than exitCode: a guest stopped inside a blocking WASI call (a long time.sleep) keeps
+// its thread until the call returns, and Node would wait for it before exiting (host STOP_GRACE_MS).
+process.exit(await main(parseArgs(process.argv.slice(2))));

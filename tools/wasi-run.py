@@ -111,7 +111,7 @@ def run_wadup(args):
                         if sandbox is not None:
                             sandbox.remove()
                         sandbox = host_lib.Sandbox(args.wadup, **limits)
-                        kept = host.instance([(sandbox.path, "/")], args.env)
+                        kept = host.instance([(sandbox.path, "/")], args.env, stdin=False)
                     line = host_lib.process_input(kept, sandbox, item)
                     del line["process_ms"]
                 line["subcontent"] = sorted(line["subcontent"])

@@ -177,6 +177,19 @@ save_log()`,
     expect(readdirSync(run.root)).toEqual([]);
   });
 
+  it("reads an empty stdin, not the host's", () => {
+    const reader = program('stdin.py', 'import sys\nwrite("/metadata/stdin.txt", repr(sys.stdin.read()))');
+    const [result] = wadup(runtime, 'stdin', [reader], { stdin: 'the host its own input' }).results;
+    expect(result.metadata['stdin.txt']).toBe("''");
+  });
+
+  it('asleep in a blocking call, is stopped at its deadline and the host goes on to the next input', () => {
+    // Without the fix the host waited out the sleep (a day): this test would hang until vitest's guard.
+    const sleeper = program('sleep.py', 'import time\ntime.sleep(86_400)');
+    const run = wadup(runtime, 'sleep', [sleeper, ordinary()], { deadlineMs: 2_000 });
+    expect(run.results.map((r) => r.error?.reason ?? r.metadata['ok.txt'])).toEqual(['deadline', "fine ['data.bin', 'metadata', 'subcontent']"]);
+  });
+
   it('cannot forge result lines: its stdout goes to the host stderr', () => {
     const forge = program('forge.py', 'print(\'WADUP {"input": "forged", "rc": 0, "metadata": {}, "subcontent": []}\', flush=True)\nsave_log()');
     const run = wadup(runtime, 'forge', [forge, forge]);

@@ -33,6 +33,8 @@ export interface WadupOptions extends RunLimits {
   /** What a sandbox may hold: a size (bytes, or with KiB, MiB, GiB) and files and folders. */
   sandboxMaxBytes?: string;
   sandboxMaxEntries?: number;
+  /** The runner's own stdin (the guest's is empty). */
+  stdin?: string;
 }
 
 export interface Runtime {
@@ -89,7 +91,7 @@ function parseWadup(r: RunResult) {
 export const wasmtime: Runtime = {
   name: 'wasmtime',
   run: (module, args, options) => spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), ...runnerArgs(options), module, ...args], options?.stdin),
-  wadup: (module, sandbox, inputs, options) => parseWadup(spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
+  wadup: (module, sandbox, inputs, options) => parseWadup(spawn([VENV_PYTHON, join(ROOT, 'tools', 'wasi-run.py'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs], options?.stdin)),
 };
 
 let moduleNodeBinary: string | undefined;
@@ -112,7 +114,7 @@ export function moduleNode(): string {
 export const node: Runtime = {
   name: 'node',
   run: (module, args, options) => spawn([moduleNode(), '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), ...runnerArgs(options), module, ...args], options?.stdin),
-  wadup: (module, sandbox, inputs, options) => parseWadup(spawn([moduleNode(), '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs])),
+  wadup: (module, sandbox, inputs, options) => parseWadup(spawn([moduleNode(), '--no-warnings', join(ROOT, 'tools', 'node-wasi-run.mjs'), '--wadup', sandbox, ...wadupArgs(options), module, ...inputs], options?.stdin)),
 };
 
 export const RUNTIMES: Runtime[] = [wasmtime, node];

@@ -3,12 +3,18 @@
 // 0 on success. Each input gets its own sandbox and a fresh instance, so one input cannot see or
 // disturb another; the sandbox is watched while the guest runs and read without following links
 // (sandbox.ts).
+import { openSync } from 'node:fs';
+import { devNull } from 'node:os';
 import { SandboxLimitError, WasiRunError } from './errors';
 import type { HostPool, RunOptions } from './pool';
 import { Sandbox, type SandboxLimits, type SandboxOutputs } from './sandbox';
 
 /** How often the host measures a running guest's sandbox against its limits. */
 export const SANDBOX_WATCH_MS = 50;
+
+let nullDevice: number | undefined;
+/** process() reads its input from /data.bin; its stdin is empty, never the host's. */
+const emptyStdin = () => (nullDevice ??= openSync(devNull, 'r'));
 
 export interface ProcessOptions extends Pick<RunOptions, 'deadlineMs' | 'env' | 'stdout' | 'stderr'> {
   /** The folder sandboxes are made in (one per input, removed afterwards). Default: the OS's temp folder. */
@@ -51,7 +57,7 @@ async function processIn(sandbox: Sandbox, pool: HostPool, input: ProcessInput, 
   }, SANDBOX_WATCH_MS);
   let run;
   try {
-    run = await pool.call('process', { ...options, dirs: { '/': sandbox.dir }, keepInstance, signal: stop.signal });
+    run = await pool.call('process', { ...options, dirs: { '/': sandbox.dir }, stdin: emptyStdin(), keepInstance, signal: stop.signal });
   } finally {
     clearInterval(watch);
   }

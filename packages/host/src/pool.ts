@@ -109,7 +109,7 @@ export class HostPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const run of this.queue.splice(0)) run.reject(new HostError('the pool was closed before the run started'));
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(this.slots.map((slot) => stopWorker(slot.worker)));
   }
 
   private submit(mode: GuestJob['mode'], call: string | undefined, options: RunOptions): Promise<RunResult> {
@@ -186,8 +186,8 @@ export class HostPool {
 
   /**
    * The run ends with `error`; its worker is stopped and replaced (a stopped worker's instance is
-   * gone). The run is rejected once the worker has stopped, so the guest no longer touches its
-   * folders when the caller cleans them up.
+   * gone). The run is rejected once the worker has stopped (or STOP_GRACE_MS later), so the guest
+   * no longer touches its folders when the caller cleans them up.
    */
   private fail(slot: Slot, error: WasiRunError): void {
     const index = this.slots.indexOf(slot);
@@ -200,10 +200,10 @@ export class HostPool {
     slot.run = undefined;
     slot.worker.removeAllListeners('exit');
     slot.worker.removeAllListeners('message');
-    const stopped = slot.worker.terminate();
+    const stopped = stopWorker(slot.worker);
     if (this.closed) this.slots.splice(index, 1);
     else this.slots[index] = this.startWorker();
-    if (run) void stopped.then(() => run.reject(error), () => run.reject(error));
+    if (run) void stopped.then(() => run.reject(error));
     this.pump();
   }
 
@@ -213,6 +213,30 @@ export class HostPool {
     if (cap !== undefined && memoryBytes !== undefined && memoryBytes >= cap - cap / 8) return new MemoryCapError(cap, memoryBytes, message);
     return new TrapError(message, memoryBytes);
   }
+}
+
+/**
+ * How long stopping a worker may take before the host goes on without it. A worker stops at the
+ * guest's next wasm instruction, but not inside a blocking WASI call: node:wasi sleeps in
+ * poll_oneoff (time.sleep) on the worker's thread, and the stop waits for the sleep to end. The
+ * thread cannot run guest code after that call returns, so the host need not wait for it.
+ */
+export const STOP_GRACE_MS = 1_000;
+
+/** Stops a worker: resolves when it has stopped or STOP_GRACE_MS later (then it no longer keeps the process alive). */
+function stopWorker(worker: Worker): Promise<void> {
+  const stopped = worker.terminate().then(
+    () => undefined,
+    () => undefined,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      worker.unref();
+      resolve();
+    }, STOP_GRACE_MS);
+  });
+  return Promise.race([stopped, grace]).finally(() => clearTimeout(timer));
 }
 
 /** The error a run stopped through its signal ends with: the signal's reason when it is a run error. */

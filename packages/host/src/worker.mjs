@@ -19,12 +19,12 @@ const module = workerData.module;
  * memory again when its buffer changed (node:wasi's own kSetMemory), which costs one comparison.
  */
 function followMemoryGrowth(wasi, getMemory) {
-  const imports = wasi.getImportObject();
+  const imports = guarded(wasi.getImportObject().wasi_snapshot_preview1, getMemory);
   const setMemory = Object.getOwnPropertySymbols(wasi).find((s) => s.description === 'kSetMemory');
-  if (!setMemory) return { wasi_snapshot_preview1: withoutSymlinks(imports.wasi_snapshot_preview1) };
+  if (!setMemory) return { wasi_snapshot_preview1: imports };
   let seen = null;
   const wrapped = {};
-  for (const [name, fn] of Object.entries(withoutSymlinks(imports.wasi_snapshot_preview1))) {
+  for (const [name, fn] of Object.entries(imports)) {
     wrapped[name] = (...args) => {
       const memory = getMemory();
       if (memory && memory.buffer !== seen) {
@@ -39,6 +39,50 @@ function followMemoryGrowth(wasi, getMemory) {
 
 /** WASI's errno for "operation not permitted". */
 const ERRNO_PERM = 63;
+const SUBSCRIPTION_BYTES = 48;
+const EVENT_BYTES = 32;
+const EVENTTYPE_CLOCK = 0;
+const SUBCLOCKFLAG_ABSTIME = 1;
+const CLOCK_REALTIME = 0;
+
+/**
+ * node:wasi sleeps inside poll_oneoff (time.sleep, a select() with only a timeout) with a blocking
+ * native call, which stopping the worker cannot interrupt: a guest in time.sleep(10**9) would keep
+ * its thread, and hold up the host's exit, long after its deadline. So a poll that only waits for
+ * clocks sleeps here, in Atomics.wait, which a stop does interrupt, and answers with the clock
+ * events that are due; any other poll goes to node:wasi.
+ */
+function sleepInterruptibly(pollOneoff, getMemory) {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return (inPtr, outPtr, count, neventsPtr) => {
+    const memory = getMemory();
+    if (!memory || count === 0) return pollOneoff(inPtr, outPtr, count, neventsPtr);
+    const view = new DataView(memory.buffer);
+    const waits = [];
+    for (let i = 0; i < count; i++) {
+      const sub = inPtr + i * SUBSCRIPTION_BYTES;
+      if (view.getUint8(sub + 8) !== EVENTTYPE_CLOCK) return pollOneoff(inPtr, outPtr, count, neventsPtr);
+      const timeout = view.getBigUint64(sub + 24, true);
+      if (!(view.getUint16(sub + 40, true) & SUBCLOCKFLAG_ABSTIME)) waits.push(timeout);
+      else {
+        const now = view.getUint32(sub + 16, true) === CLOCK_REALTIME ? BigInt(Date.now()) * 1_000_000n : process.hrtime.bigint();
+        waits.push(timeout > now ? timeout - now : 0n);
+      }
+    }
+    const soonest = waits.reduce((a, b) => (b < a ? b : a));
+    if (soonest > 0n) Atomics.wait(cell, 0, 0, Number(soonest) / 1e6);
+    let events = 0;
+    waits.forEach((wait, i) => {
+      if (wait > soonest) return;
+      const event = outPtr + events++ * EVENT_BYTES;
+      for (let b = 0; b < EVENT_BYTES; b++) view.setUint8(event + b, 0);
+      view.setBigUint64(event, view.getBigUint64(inPtr + i * SUBSCRIPTION_BYTES, true), true); // userdata
+      view.setUint8(event + 10, EVENTTYPE_CLOCK);
+    });
+    view.setUint32(neventsPtr, events, true);
+    return 0;
+  };
+}
 
 /**
  * node:wasi (uvwasi) checks a guest's path by its letters and lets the host's kernel resolve the
@@ -51,6 +95,12 @@ const ERRNO_PERM = 63;
  */
 function withoutSymlinks(imports) {
   return { ...imports, path_symlink: () => ERRNO_PERM };
+}
+
+/** node:wasi's imports as a hostile guest gets them: no symlinks, sleeps a stop can interrupt. */
+function guarded(imports, getMemory) {
+  const safe = withoutSymlinks(imports);
+  return { ...safe, poll_oneoff: sleepInterruptibly(safe.poll_oneoff, getMemory) };
 }
 
 /** node:wasi's proc_exit (with returnOnExit) throws this symbol and keeps the code on the WASI. */

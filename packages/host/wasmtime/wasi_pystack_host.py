@@ -16,7 +16,9 @@ One engine, the module loaded once; every run has its own store, so a run's limi
 failure stay its own. Each entry into the guest (instantiation + _initialize, _start, a call) gets:
   * deadline_ms: epoch interruption. A timer thread increments the engine's epoch at the deadline;
     the store's deadline is one tick ahead, so the guest traps at its next loop back-edge or
-    function entry (not inside a blocking host call such as a read from stdin).
+    function entry; inside a blocking host call (time.sleep, a read from stdin) the host waits
+    1 s more (STOP_GRACE_SECONDS), then reports the run as stopped and leaves the guest's thread to
+    end when the call returns (its store is freed then).
   * fuel: wasmtime's fuel (about one unit per wasm instruction), refilled for each entry.
   * max_memory (bytes): the store's limit; memory.grow fails beyond it, so CPython raises a
     MemoryError inside the guest, which it may catch; nothing is raised outside.
@@ -61,6 +63,7 @@ from wasmtime import _ffi
 
 MAX_WASM_STACK = 16 << 20
 WATCH_SECONDS = 0.05
+STOP_GRACE_SECONDS = 1.0
 THREAD_STACK = 64 << 20
 WASMTIME_VERSION = _dist_version("wasmtime")
 
@@ -210,8 +213,16 @@ def _cause(text):
     return lines[0] if lines else "unknown error"
 
 
-def on_big_stack(fn, *args):
-    """Calls fn(*args) on a thread with a THREAD_STACK native stack; returns or raises what it did."""
+class _Stuck(Exception):
+    """The guest was stopped but its thread did not come back within STOP_GRACE_SECONDS."""
+
+
+def on_big_stack(fn, *args, stop=None):
+    """Calls fn(*args) on a thread with a THREAD_STACK native stack; returns or raises what it did.
+    With `stop` (an Event): once it is set, waits STOP_GRACE_SECONDS more for the thread, then raises
+    _Stuck and leaves the thread behind. The epoch stops a guest at its next wasm instruction, but
+    not inside a blocking WASI call (time.sleep sleeps in poll_oneoff); when that call returns, the
+    epoch traps it at once, so the thread ends without running guest code again."""
     outcome = {}
 
     def body():
@@ -226,7 +237,14 @@ def on_big_stack(fn, *args):
         thread.start()
     finally:
         threading.stack_size(previous)
-    thread.join()
+    if stop is None:
+        thread.join()
+    while thread.is_alive():
+        thread.join(0.05)
+        if thread.is_alive() and stop.is_set():
+            thread.join(STOP_GRACE_SECONDS)
+            if thread.is_alive():
+                raise _Stuck(thread)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
@@ -272,6 +290,7 @@ class WasmtimeHost:
             config.consume_fuel = True
             flags.append("fuel")
         self.engine = wasmtime.Engine(config)
+        self._abandoned = []  # (store, thread) of guests left in a blocking call
         started = time.perf_counter()
         self.module, self.cache_hit = self._load(cache_dir, cache_max_mb, "".join("-" + f for f in flags))
         self.load_ms = (time.perf_counter() - started) * 1000
@@ -299,11 +318,12 @@ class WasmtimeHost:
         prune_cache(folder, keep=cached, budget_mb=cache_max_mb)
         return module, False
 
-    def _store(self, argv, dirs, env):
+    def _store(self, argv, dirs, env, stdin=True):
         store, wasi = wasmtime.Store(self.engine), wasmtime.WasiConfig()
         wasi.argv, wasi.env = argv, _pairs(env)
-        for inherit in (wasi.inherit_stdin, wasi.inherit_stdout, wasi.inherit_stderr):
-            inherit()
+        for inherit in (wasi.inherit_stdin if stdin else None, wasi.inherit_stdout, wasi.inherit_stderr):
+            if inherit is not None:  # not inherited: an empty stdin
+                inherit()
         for host, guest in dirs:
             wasi.preopen_dir(host, guest)
         store.set_wasi(wasi)
@@ -317,19 +337,21 @@ class WasmtimeHost:
         """Runs fn() (which enters the guest) with the run's fuel and deadline, and, given `watch` (a
         function that returns why the run must stop, or None), asks it every WATCH_SECONDS and
         stops the guest when it answers; classifies failures."""
-        fired, done, stopped = threading.Event(), threading.Event(), []
+        self._free_abandoned()
+        fired, done, stop, stopped = threading.Event(), threading.Event(), threading.Event(), []
         helpers = []
         if self.fuel is not None:
             _set_fuel(store, self.fuel)
         store.set_epoch_deadline(1)
         if self.deadline_ms is not None:
-            helpers.append(threading.Timer(self.deadline_ms / 1000, lambda: (fired.set(), self.engine.increment_epoch())))
+            helpers.append(threading.Timer(self.deadline_ms / 1000, lambda: (fired.set(), stop.set(), self.engine.increment_epoch())))
         if watch is not None:
             def watching():
                 while not done.wait(WATCH_SECONDS):
                     why = watch()
                     if why is not None:
                         stopped.append(why)
+                        stop.set()
                         self.engine.increment_epoch()
                         return
             helpers.append(threading.Thread(target=watching, name="sandbox-watch"))
@@ -337,7 +359,13 @@ class WasmtimeHost:
             helper.daemon = True
             helper.start()
         try:
-            return on_big_stack(fn)
+            return on_big_stack(fn, stop=stop)
+        except _Stuck as stuck:
+            self._abandoned.append((store, stuck.args[0]))  # its thread still holds it: closed once that ends
+            blocked = "; the guest was inside a blocking call (a sleep), its thread is left to end"
+            if stopped:
+                raise SandboxLimitExceeded(f"{stopped[0]}: the run was stopped{blocked}") from None
+            raise DeadlineExceeded(f"ran longer than {self.deadline_ms} ms{blocked}") from None
         except wasmtime.ExitTrap:
             raise
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
@@ -369,12 +397,24 @@ class WasmtimeHost:
         except wasmtime.ExitTrap as e:
             return e.code
         finally:
-            store.close()
+            self.close_store(store)
         return 0
 
-    def instance(self, dirs=(), env=(), argv=None):
-        """A kept store + instance (a reactor, after _initialize) for several calls; close it after."""
-        return Instance(self, dirs, env, argv)
+    def close_store(self, store):
+        """Frees a run's store, unless a guest thread left in a blocking call still holds it (then
+        the next entry into the guest frees it, once that thread has ended)."""
+        if not any(store is held for held, _ in self._abandoned):
+            store.close()
+
+    def _free_abandoned(self):
+        for store, thread in [entry for entry in self._abandoned if not entry[1].is_alive()]:
+            self._abandoned.remove((store, thread))
+            store.close()
+
+    def instance(self, dirs=(), env=(), argv=None, stdin=True):
+        """A kept store + instance (a reactor, after _initialize) for several calls; close it after.
+        stdin=False: the guest's stdin is empty instead of the host's (process_input's instances)."""
+        return Instance(self, dirs, env, argv, stdin)
 
     def call(self, name, dirs=(), env=(), argv=None):
         """Calls export `name` on a fresh store + instance (after _initialize); returns its result."""
@@ -390,9 +430,9 @@ def _memory_size(store, instance):
 class Instance:
     """One store + instance of a WasmtimeHost's module; `call` may be used many times."""
 
-    def __init__(self, host, dirs=(), env=(), argv=None):
+    def __init__(self, host, dirs=(), env=(), argv=None, stdin=True):
         self.host = host
-        self.store, linker = host._store(argv or [os.path.basename(host.module_path)], dirs, env)
+        self.store, linker = host._store(argv or [os.path.basename(host.module_path)], dirs, env, stdin)
         started = time.perf_counter()
         try:
             self._instance = host._enter(self.store, lambda: linker.instantiate(self.store, host.module))
@@ -422,7 +462,7 @@ class Instance:
 
     def close(self):
         if self.store is not None:
-            self.store.close()
+            self.host.close_store(self.store)
             self.store = None
 
     def __enter__(self):
@@ -592,7 +632,7 @@ def process_input(target, sandbox, input_path, env=(), entry="process"):
     (SandboxLimitExceeded, UnsafeOutput included); a kept instance whose run failed is closed."""
     sandbox.prepare(input_path)
     line = {"input": input_path}
-    inst = target.instance([(sandbox.path, "/")], env) if isinstance(target, WasmtimeHost) else target
+    inst = target.instance([(sandbox.path, "/")], env, stdin=False) if isinstance(target, WasmtimeHost) else target
     try:
         started = time.perf_counter()
         line["rc"] = inst.call(entry, watch=sandbox.violation)
