@@ -177,6 +177,32 @@ save_log()`,
     expect(readdirSync(run.root)).toEqual([]);
   });
 
+  it('cannot take every file descriptor of the host: it may hold 256 open files', () => {
+    const hoard = program(
+      'hoard.py',
+      `import builtins
+builtins.hoard = []
+try:
+    while len(builtins.hoard) < 1_000_000:
+        builtins.hoard.append(open("/data.bin", "rb"))
+except OSError as e:
+    log["stopped"] = e.strerror
+log["held"] = len(builtins.hoard)
+for f in builtins.hoard[:8]:
+    f.close()
+save_log()`,
+    );
+    const run = wadup(runtime, 'hoard', [hoard, ordinary(), hoard, ordinary()], { sandboxMaxEntries: 100_000 });
+    const [first, next, again, last] = run.results;
+    for (const r of [next, last]) expect(r.metadata['ok.txt']).toBe("fine ['data.bin', 'metadata', 'subcontent']");
+    for (const r of [first, again]) {
+      // node:wasi's opens are counted: past the limit the guest gets EMFILE. wasmtime's are not: the
+      // watch counts the host's descriptors and stops the run, and its instance goes.
+      if (runtime.name === 'node') expect(log(r)).toMatchObject({ stopped: 'No file descriptors available', held: 255 });
+      else expect(r.error).toMatchObject({ reason: 'sandbox-limit', message: expect.stringMatching(/^the (guest holds more than 256 open files|host has no file descriptors left: the guest holds them) \(limit max_open_files\)/) });
+    }
+  });
+
   it("reads an empty stdin, not the host's", () => {
     const reader = program('stdin.py', 'import sys\nwrite("/metadata/stdin.txt", repr(sys.stdin.read()))');
     const [result] = wadup(runtime, 'stdin', [reader], { stdin: 'the host its own input' }).results;

@@ -5,7 +5,7 @@
 // (sandbox.ts).
 import { openSync } from 'node:fs';
 import { devNull } from 'node:os';
-import { SandboxLimitError, WasiRunError } from './errors';
+import { HostError, SandboxLimitError, WasiRunError } from './errors';
 import type { HostPool, RunOptions } from './pool';
 import { Sandbox, type SandboxLimits, type SandboxOutputs } from './sandbox';
 
@@ -49,7 +49,7 @@ export type ProcessOutcome = { input: string; ok: true; result: ProcessResult } 
 const inputName = (input: ProcessInput) => (typeof input === 'string' ? input : input.name);
 
 async function processIn(sandbox: Sandbox, pool: HostPool, input: ProcessInput, options: ProcessOptions, keepInstance: boolean): Promise<ProcessResult> {
-  sandbox.prepare(typeof input === 'string' ? input : input.bytes);
+  hostStep('prepare the sandbox', () => sandbox.prepare(typeof input === 'string' ? input : input.bytes));
   const stop = new AbortController();
   const watch = setInterval(() => {
     const over = sandbox.violation();
@@ -61,7 +61,17 @@ async function processIn(sandbox: Sandbox, pool: HostPool, input: ProcessInput, 
   } finally {
     clearInterval(watch);
   }
-  return { input: inputName(input), rc: run.value, ...sandbox.collect(), memoryBytes: run.memoryBytes, durationMs: run.durationMs, instantiateMs: run.instantiateMs ?? 0, processMs: run.callMs ?? 0 };
+  return { input: inputName(input), rc: run.value, ...hostStep('read the outputs', () => sandbox.collect()), memoryBytes: run.memoryBytes, durationMs: run.durationMs, instantiateMs: run.instantiateMs ?? 0, processMs: run.callMs ?? 0 };
+}
+
+/** A host step around a run: its own failure (not a run error) fails this input, not the whole batch. */
+function hostStep<T>(what: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof WasiRunError) throw error;
+    throw new HostError(`the host could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Runs process() once for `input` on a fresh instance in its own sandbox. */

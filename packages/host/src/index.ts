@@ -13,7 +13,7 @@ export { processAll, processInput, SANDBOX_WATCH_MS, type ProcessInput, type Pro
 export { DEFAULT_SANDBOX_LIMITS, MAX_SANDBOX_DEPTH, Sandbox, type SandboxLimits, type SandboxOutputs } from './sandbox';
 export { loadModule, type LoadedModule, type LoadOptions } from './load';
 export { capMemory, memoryBytes, memoryLimits, uleb128, usesExceptionHandling, withMemoryMaximum, PAGE_BYTES, type MemoryLimits } from './module-memory';
-export { DEFAULT_STACK_MB, HostPool, WORKER_FILE, type PoolOptions, type RunOptions, type RunResult } from './pool';
+export { DEFAULT_MAX_OPEN_FILES, DEFAULT_STACK_MB, HostPool, WORKER_FILE, type PoolOptions, type RunOptions, type RunResult } from './pool';
 export type { CompiledModule } from './wasm-api';
 
 /** A pool of `options.size` workers for a loaded module. Close it when done. */

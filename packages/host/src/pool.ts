@@ -14,6 +14,9 @@ import type { GuestJob, GuestOutcome } from './protocol';
  */
 export const DEFAULT_STACK_MB = 64;
 
+/** Files a guest may hold open at once unless a run says otherwise. */
+export const DEFAULT_MAX_OPEN_FILES = 256;
+
 export interface PoolOptions {
   /** Workers, and so runs at a time. Default 1. */
   size?: number;
@@ -29,6 +32,12 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Directories the guest sees: guest path -> host path. */
   dirs?: Record<string, string>;
+  /**
+   * Files the guest may hold open at once, its preopened folders included; past it opening a file
+   * fails with EMFILE inside the guest. node:wasi gives the guest a host descriptor for each, and a
+   * guest that took them all would leave the host none. Default DEFAULT_MAX_OPEN_FILES.
+   */
+  maxOpenFiles?: number;
   /** Host file descriptors for the guest's stdin, stdout and stderr. Default 0, 1, 2 (the host's). */
   stdin?: number;
   stdout?: number;
@@ -123,6 +132,7 @@ export class HostPool {
       env: options.env ?? {},
       preopens: options.dirs ?? {},
       stdio: [options.stdin ?? 0, options.stdout ?? 1, options.stderr ?? 2],
+      maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
     };
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise<RunResult>((resolve, reject) => {

@@ -13,6 +13,8 @@ export interface GuestJob {
   preopens: Record<string, string>;
   /** stdin, stdout, stderr: host file descriptors. */
   stdio: [number, number, number];
+  /** Files the guest may hold open at once (its preopened folders included). */
+  maxOpenFiles: number;
 }
 
 export type GuestOutcome =

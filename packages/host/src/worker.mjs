@@ -18,8 +18,8 @@ const module = workerData.module;
  * keeps V8 off that path (so does `--no-turbo-fast-api-calls`). The wrapper also hands node:wasi the
  * memory again when its buffer changed (node:wasi's own kSetMemory), which costs one comparison.
  */
-function followMemoryGrowth(wasi, getMemory) {
-  const imports = guarded(wasi.getImportObject().wasi_snapshot_preview1, getMemory);
+function followMemoryGrowth(wasi, getMemory, job) {
+  const imports = guarded(wasi.getImportObject().wasi_snapshot_preview1, getMemory, job);
   const setMemory = Object.getOwnPropertySymbols(wasi).find((s) => s.description === 'kSetMemory');
   if (!setMemory) return { wasi_snapshot_preview1: imports };
   let seen = null;
@@ -97,9 +97,43 @@ function withoutSymlinks(imports) {
   return { ...imports, path_symlink: () => ERRNO_PERM };
 }
 
-/** node:wasi's imports as a hostile guest gets them: no symlinks, sleeps a stop can interrupt. */
-function guarded(imports, getMemory) {
-  const safe = withoutSymlinks(imports);
+/** WASI's errno for "no file descriptors available" (EMFILE). */
+const ERRNO_MFILE = 33;
+/** stdin, stdout, stderr: the guest's first descriptors, which the count starts after. */
+const STDIO_FDS = 3;
+
+/**
+ * node:wasi gives the guest a host file descriptor for every file it opens: a guest that opened
+ * until it failed left the host process none (the host then crashed reading the outputs). The guest
+ * may hold `maxOpenFiles` at once (its preopened folders included); past it path_open answers
+ * EMFILE, as the guest's own kernel would.
+ */
+function boundedOpenFiles(imports, maxOpenFiles, preopens) {
+  let open = preopens;
+  return {
+    ...imports,
+    path_open: (...args) => {
+      if (open >= maxOpenFiles) return ERRNO_MFILE;
+      const errno = imports.path_open(...args);
+      if (errno === 0) open++;
+      return errno;
+    },
+    fd_close: (fd) => {
+      const errno = imports.fd_close(fd);
+      if (errno === 0 && fd >= STDIO_FDS) open--;
+      return errno;
+    },
+    fd_renumber: (from, to) => {
+      const errno = imports.fd_renumber(from, to);
+      if (errno === 0 && to >= STDIO_FDS) open--; // `to` was closed, `from` took its number
+      return errno;
+    },
+  };
+}
+
+/** node:wasi's imports as a hostile guest gets them: no symlinks, sleeps a stop can interrupt, a bounded number of open files. */
+function guarded(imports, getMemory, job) {
+  const safe = boundedOpenFiles(withoutSymlinks(imports), job.maxOpenFiles, Object.keys(job.preopens).length);
   return { ...safe, poll_oneoff: sleepInterruptibly(safe.poll_oneoff, getMemory) };
 }
 
@@ -115,7 +149,7 @@ const exitCodeOf = (wasi, thrown) => (typeof thrown === 'symbol' && thrown.descr
 let kept;
 
 function jobKey(job) {
-  return JSON.stringify([job.args, job.env, job.preopens, job.stdio]);
+  return JSON.stringify([job.args, job.env, job.preopens, job.stdio, job.maxOpenFiles]);
 }
 
 function run(job) {
@@ -136,7 +170,7 @@ function run(job) {
   let instance;
   const memory = () => /** @type {WebAssembly.Memory | undefined} */ (instance?.exports.memory);
   try {
-    instance = new WebAssembly.Instance(module, followMemoryGrowth(wasi, memory));
+    instance = new WebAssembly.Instance(module, followMemoryGrowth(wasi, memory, job));
     if (job.mode === 'command') return { status: 'ok', value: wasi.start(instance), memoryBytes: memoryOf(instance) };
     wasi.initialize(instance);
   } catch (thrown) {

@@ -62,6 +62,7 @@ import wasmtime
 from wasmtime import _ffi
 
 MAX_WASM_STACK = 16 << 20
+DEFAULT_MAX_OPEN_FILES = 256  # files a guest may hold open: wasmtime gives it a host descriptor for each
 WATCH_SECONDS = 0.05
 STOP_GRACE_SECONDS = 1.0
 THREAD_STACK = 64 << 20
@@ -195,6 +196,11 @@ class SandboxLimitExceeded(RunError):
 
 class UnsafeOutput(RunError):
     reason = "unsafe-output"
+
+
+class HostFailure(RunError):
+    """The host itself failed around a run (preparing the sandbox, reading the outputs)."""
+    reason = "host"
 
 
 class GuestExit(RunError):
@@ -422,6 +428,11 @@ class WasmtimeHost:
             return inst.call(name)
 
 
+def _open_fds():
+    """The process's open file descriptors, or None where /proc/self/fd does not exist."""
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+
 def _memory_size(store, instance):
     memory = instance.exports(store).get("memory")
     return memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None
@@ -430,8 +441,9 @@ def _memory_size(store, instance):
 class Instance:
     """One store + instance of a WasmtimeHost's module; `call` may be used many times."""
 
-    def __init__(self, host, dirs=(), env=(), argv=None, stdin=True):
+    def __init__(self, host, dirs=(), env=(), argv=None, stdin=True, max_open_files=DEFAULT_MAX_OPEN_FILES):
         self.host = host
+        self.max_open_files, self._fds_before = max_open_files, _open_fds()
         self.store, linker = host._store(argv or [os.path.basename(host.module_path)], dirs, env, stdin)
         started = time.perf_counter()
         try:
@@ -459,6 +471,19 @@ class Instance:
             self.close()
             raise
         return 0 if result is None else result
+
+    def open_files_violation(self):
+        """Why the guest holds too many open files (each is a host descriptor), or None. Counts the
+        process's descriptors against those it had before the instance (Linux's /proc only)."""
+        if self._fds_before is None:
+            return None
+        try:
+            held = _open_fds() - self._fds_before
+        except OSError:  # not even one descriptor left to count with
+            return "the host has no file descriptors left: the guest holds them (limit max_open_files)"
+        if held > self.max_open_files:
+            return f"the guest holds more than {self.max_open_files} open files (limit max_open_files)"
+        return None
 
     def close(self):
         if self.store is not None:
@@ -626,20 +651,31 @@ def process_input(target, sandbox, input_path, env=(), entry="process"):
     {"input", "rc", "metadata": {name: text}, "subcontent": {name: bytes}, "process_ms"[, "instantiate_ms"]}.
 
     sandbox (a Sandbox) is the guest's "/": it is emptied, the input is written to /data.bin and
-    /metadata and /subcontent are made empty before `entry` is called; while it runs the sandbox is
-    held to its limits. target is a kept Instance (made with dirs=[(sandbox.path, "/")]) or a
-    WasmtimeHost (then a fresh instance, timed in "instantiate_ms"). RunError subclasses propagate
-    (SandboxLimitExceeded, UnsafeOutput included); a kept instance whose run failed is closed."""
-    sandbox.prepare(input_path)
+    /metadata and /subcontent are made empty before `entry` is called; while it runs the sandbox and
+    the files the guest holds open are held to their limits. target is a kept Instance (made with
+    dirs=[(sandbox.path, "/")]) or a WasmtimeHost (then a fresh instance, timed in "instantiate_ms").
+    RunError subclasses propagate (SandboxLimitExceeded, UnsafeOutput, HostFailure included); a kept
+    instance whose run failed, or that holds too many open files, is closed."""
+    try:
+        sandbox.prepare(input_path)
+    except OSError as e:
+        raise HostFailure(f"the host could not prepare the sandbox: {e}") from None
     line = {"input": input_path}
     inst = target.instance([(sandbox.path, "/")], env, stdin=False) if isinstance(target, WasmtimeHost) else target
     try:
         started = time.perf_counter()
-        line["rc"] = inst.call(entry, watch=sandbox.violation)
+        line["rc"] = inst.call(entry, watch=lambda: sandbox.violation() or inst.open_files_violation())
         line["process_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        too_many = inst.open_files_violation()
+        if too_many is not None:  # opened in a burst the watch did not see: the instance goes
+            inst.close()
+            raise SandboxLimitExceeded(too_many)
     finally:
         if inst is not target:
             line["instantiate_ms"] = round(inst.instantiate_ms, 3)
             inst.close()
-    line.update(sandbox.collect())
+    try:
+        line.update(sandbox.collect())
+    except OSError as e:
+        raise HostFailure(f"the host could not read the outputs: {e}") from None
     return line
