@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The host matrix (docs/hosts.md): python-pandas.wasm in the form of C++ exception handling each host
 // runs (docs/exceptions.md; and whether the default form loads there), a command module
-// (hello-command.wasm) and a snapshotted reactor (hello.wasm; file-summary.wasm for hostile files)
+// (hello-command.wasm) and a snapshotted reactor (hello.wasm; file-summary.wasm for hostile files,
+// hostile-guest.wasm for a guest that attacks its host)
 // run their smoke checks on each Node and wasmtime version in deps/hosts.json, through the repo's
 // runners (tools/node-wasi-run.mjs over @wasi-pystack/host, tools/wasi-run.py over
 // packages/host/wasmtime). Hosts are installed into the cache on first use: Node from npm's
@@ -31,6 +32,7 @@ const MODULES = {
   command: join(root, 'test-projects/hello/dist/hello-command.wasm'),
   reactor: join(root, 'test-projects/hello/dist/hello.wasm'),
   hostile: join(root, 'test-projects/file-summary/dist/file-summary.wasm'),
+  guest: join(root, 'test-projects/hostile-guest/dist/hostile-guest.wasm'),
 };
 
 /** Installs one host into the cache (once); returns the command that runs a runner under it. */
@@ -144,6 +146,27 @@ function checks(runner, reference, form) {
     const got = r.stdout.split('\n').filter((l) => l.startsWith('WADUP ')).map((l) => JSON.parse(l.slice(6))).map((l) => l.error?.reason ?? JSON.parse(l.metadata['summary.json']).error ?? 'ok');
     if (got.join() !== 'deadline,MemoryError,RecursionError,ok') throw new Error(`outcomes ${got.join()}; stderr ${r.stderr.slice(-200)}`);
     return 'loop: deadline; bomb: MemoryError; deep JSON: RecursionError; next file ok';
+  });
+  check('hostile guest', () => {
+    // A guest that runs its input as Python (tests/runtime/hostile-guest.test.ts has every case).
+    const target = join(work, 'host-file.txt');
+    writeFileSync(target, 'the host');
+    const up = `"../" * 30 + ${JSON.stringify(target.slice(1))}`;
+    const programs = {
+      links: `import os\ntry:\n    os.makedirs("/c"); os.symlink(".", "/c/x"); os.symlink("c/" + "x/" * 20 + "../" * 21, "/r")\n    open("/r${target}", "w").write("guest")\nexcept OSError: pass\nos.remove("/data.bin")\ntry: os.symlink(${up}, "/data.bin")\nexcept OSError: pass`,
+      flood: 'with open("/junk", "wb") as f:\n    while True: f.write(b"x" * (1 << 20))',
+      hoard: 'h = []\nwhile len(h) < 100_000:\n    try: h.append(open("/data.bin"))\n    except OSError: break',
+      sleep: 'import time\ntime.sleep(86_400)',
+      ok: 'open("/metadata/ok", "w").write("ok")',
+    };
+    const order = ['links', 'ok', 'flood', 'ok', 'hoard', 'ok', 'sleep', 'ok'];
+    const paths = order.map((name) => (writeFileSync(join(work, `${name}.py`), programs[name]), join(work, `${name}.py`)));
+    const r = run(runner, ['--wadup', join(work, 'guest'), '--deadline-ms', '3000', '--sandbox-max-bytes', '16MiB', MODULES.guest, ...paths]);
+    const got = r.stdout.split('\n').filter((l) => l.startsWith('WADUP ')).map((l) => JSON.parse(l.slice(6))).map((l) => l.error?.reason ?? l.metadata.ok ?? 'ran');
+    const want = ['ran', 'ok', 'sandbox-limit', 'ok', /^(ran|sandbox-limit)$/, 'ok', 'deadline', 'ok'];
+    if (got.length !== want.length || got.some((g, i) => !(want[i] instanceof RegExp ? want[i].test(g) : want[i] === g)) || readFileSync(target, 'utf8') !== 'the host')
+      throw new Error(`outcomes ${got.join()}; host file ${JSON.stringify(readFileSync(target, 'utf8'))}; stderr ${r.stderr.slice(-200)}`);
+    return 'links, a flood, open files and a sleep past the deadline stay in the sandbox; the next input runs';
   });
   rmSync(work, { recursive: true, force: true });
   return results;
