@@ -9,7 +9,8 @@
 //     gets a fresh instance. Sandboxes are made under SANDBOX. The guest's stdout and stderr go to
 //     this process's stderr, so a guest cannot print result lines of its own.
 //   LIMITS: --deadline-ms N (per run), --max-memory SIZE (bytes, or with KiB/MiB/GiB); with --wadup
-//     also --sandbox-max-bytes SIZE and --sandbox-max-entries N (what a sandbox may hold).
+//     also --sandbox-max-bytes SIZE and --sandbox-max-entries N (what a sandbox may hold) and
+//     --max-printed-bytes SIZE (what process() may print per input, default 16 MiB).
 // A failed command prints `node-wasi-run.mjs: <reason>: <message>` and exits 124 (deadline),
 // 137 (memory cap) or 134 (trap, host failure).
 // The package runs the guest in a worker with a 64 MiB stack and wraps node:wasi's imports in plain
@@ -38,6 +39,7 @@ function parseArgs(argv) {
     else if (a === '--max-memory') opts.maxMemory = argv[++i];
     else if (a === '--sandbox-max-bytes') opts.sandboxLimits.maxBytes = memoryBytes(argv[++i]);
     else if (a === '--sandbox-max-entries') opts.sandboxLimits.maxEntries = Number(argv[++i]);
+    else if (a === '--max-printed-bytes') opts.maxPrintedBytes = memoryBytes(argv[++i]);
     else break;
   }
   return { ...opts, module: argv[i], args: argv.slice(i + 1) };
@@ -62,7 +64,7 @@ async function main(opts) {
   const pool = createPool(module);
   try {
     if (opts.wadup) {
-      const limits = { env: opts.env, deadlineMs: opts.deadlineMs, sandboxRoot: opts.wadup, sandboxLimits: opts.sandboxLimits, stdout: 2, stderr: 2 };
+      const limits = { env: opts.env, deadlineMs: opts.deadlineMs, sandboxRoot: opts.wadup, sandboxLimits: opts.sandboxLimits, maxPrintedBytes: opts.maxPrintedBytes, stdout: 2, stderr: 2 };
       const outcomes = await processAll(pool, opts.args, { ...limits, instance: opts.freshInstance ? 'fresh' : 'reuse' });
       for (const outcome of outcomes) process.stdout.write(`WADUP ${JSON.stringify(wadupLine(outcome, opts.freshInstance))}\n`);
       return 0;

@@ -22,6 +22,8 @@
       (past it: "sandbox-limit"; a link or hard link among the outputs: "unsafe-output"):
         --sandbox-max-bytes SIZE    default 1 GiB
         --sandbox-max-entries N     files and folders, default 10000
+        --max-printed-bytes SIZE    what process() may print to stdout and stderr per input,
+                                    default 16 MiB (they go to this process's stderr)
     A failed command run prints "wasi-run.py: REASON: MESSAGE" on stderr and exits 124 (deadline,
     fuel), 137 (memory-cap) or 134 (trap).
 
@@ -93,10 +95,8 @@ def run_command(args):
 
 
 def run_wadup(args):
-    # Result lines go to the original stdout; the guest's stdout (wasmtime writes to fd 1) to stderr.
-    results = os.fdopen(os.dup(1), "w")
-    sys.stdout.flush()
-    os.dup2(2, 1)
+    # Result lines go to stdout; what the guest prints to stderr (the host reads it through pipes).
+    printing = {"print_to": sys.stderr.buffer, "max_printed_bytes": args.max_printed_bytes}
     limits = {"max_bytes": args.sandbox_max_bytes, "max_entries": args.sandbox_max_entries}
     host = make_host(args)
     kept = sandbox = None
@@ -105,19 +105,19 @@ def run_wadup(args):
             try:
                 if args.fresh_instance:
                     with host_lib.Sandbox(args.wadup, **limits) as fresh:
-                        line = host_lib.process_input(host, fresh, item, args.env)
+                        line = host_lib.process_input(host, fresh, item, args.env, **printing)
                 else:
                     if kept is None or kept.store is None:
                         if sandbox is not None:
                             sandbox.remove()
                         sandbox = host_lib.Sandbox(args.wadup, **limits)
-                        kept = host.instance([(sandbox.path, "/")], args.env, stdin=False)
+                        kept = host.instance([(sandbox.path, "/")], args.env, stdin=False, **printing)
                     line = host_lib.process_input(kept, sandbox, item)
                     del line["process_ms"]
                 line["subcontent"] = sorted(line["subcontent"])
             except host_lib.RunError as e:
                 line = {"input": item, "error": e.as_dict()}
-            print("WADUP " + json.dumps(line, sort_keys=True), file=results, flush=True)
+            print("WADUP " + json.dumps(line, sort_keys=True), flush=True)
     finally:
         if kept is not None:
             kept.close()
@@ -137,6 +137,8 @@ def main():
     parser.add_argument("--max-memory", type=parse_size, metavar="SIZE", help="linear memory cap (bytes, KiB, MiB, GiB)")
     parser.add_argument("--sandbox-max-bytes", type=parse_size, metavar="SIZE", default=host_lib.DEFAULT_SANDBOX_MAX_BYTES,
                         help="with --wadup: bytes a sandbox may hold (bytes, KiB, MiB, GiB)")
+    parser.add_argument("--max-printed-bytes", type=parse_size, metavar="SIZE", default=host_lib.DEFAULT_MAX_PRINTED_BYTES,
+                        help="with --wadup: what process() may print per input (bytes, KiB, MiB, GiB)")
     parser.add_argument("--sandbox-max-entries", type=int, metavar="N", default=host_lib.DEFAULT_SANDBOX_MAX_ENTRIES,
                         help="with --wadup: files and folders a sandbox may hold")
     parser.add_argument("module")

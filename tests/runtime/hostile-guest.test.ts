@@ -203,6 +203,19 @@ save_log()`,
     }
   });
 
+  it('printing without end is stopped past its bound, and what it printed before reaches the host', () => {
+    const printer = program('print.py', 'import sys\nwhile True:\n    sys.stdout.write("guest line " + "x" * 1000 + "\\n")');
+    const run = wadup(runtime, 'print', [printer, ordinary()], { maxPrintedBytes: '1MiB' });
+    const [flood, next] = run.results;
+    expect(flood.error?.reason).toBe('sandbox-limit');
+    expect(flood.error?.message).toMatch(/^the guest printed more than 1048576 bytes \(limit (maxPrintedBytes|max_printed_bytes)\): the run was stopped$/);
+    expect(next.metadata['ok.txt']).toBe("fine ['data.bin', 'metadata', 'subcontent']");
+    // Up to 1 MiB of it went through (whole writes under Node, cut at the byte under wasmtime).
+    const printed = run.stderr.split('\n').filter((l) => l.startsWith('guest line ')).join('\n').length;
+    expect(printed).toBeGreaterThan(1000 << 10);
+    expect(printed).toBeLessThanOrEqual(1 << 20);
+  });
+
   it("reads an empty stdin, not the host's", () => {
     const reader = program('stdin.py', 'import sys\nwrite("/metadata/stdin.txt", repr(sys.stdin.read()))');
     const [result] = wadup(runtime, 'stdin', [reader], { stdin: 'the host its own input' }).results;

@@ -33,6 +33,8 @@ export interface WadupOptions extends RunLimits {
   /** What a sandbox may hold: a size (bytes, or with KiB, MiB, GiB) and files and folders. */
   sandboxMaxBytes?: string;
   sandboxMaxEntries?: number;
+  /** What process() may print per input: a size (bytes, or with KiB, MiB, GiB). */
+  maxPrintedBytes?: string;
   /** The runner's own stdin (the guest's is empty). */
   stdin?: string;
 }
@@ -79,6 +81,7 @@ function wadupArgs(options: WadupOptions = {}): string[] {
     ...(options.fresh ? ['--fresh-instance'] : []),
     ...(options.sandboxMaxBytes === undefined ? [] : ['--sandbox-max-bytes', options.sandboxMaxBytes]),
     ...(options.sandboxMaxEntries === undefined ? [] : ['--sandbox-max-entries', String(options.sandboxMaxEntries)]),
+    ...(options.maxPrintedBytes === undefined ? [] : ['--max-printed-bytes', options.maxPrintedBytes]),
     ...runnerArgs({ env: options.env, deadlineMs: options.deadlineMs, maxMemory: options.maxMemory }),
   ];
 }

@@ -9,6 +9,9 @@ import { HostError, SandboxLimitError, WasiRunError } from './errors';
 import type { HostPool, RunOptions } from './pool';
 import { Sandbox, type SandboxLimits, type SandboxOutputs } from './sandbox';
 
+/** What process() may print per input unless told otherwise. */
+export const DEFAULT_MAX_PRINTED_BYTES = 16 * 1024 ** 2;
+
 /** How often the host measures a running guest's sandbox against its limits. */
 export const SANDBOX_WATCH_MS = 50;
 
@@ -16,13 +19,15 @@ let nullDevice: number | undefined;
 /** process() reads its input from /data.bin; its stdin is empty, never the host's. */
 const emptyStdin = () => (nullDevice ??= openSync(devNull, 'r'));
 
-export interface ProcessOptions extends Pick<RunOptions, 'deadlineMs' | 'env' | 'stdout' | 'stderr'> {
+export interface ProcessOptions extends Pick<RunOptions, 'deadlineMs' | 'env' | 'stdout' | 'stderr' | 'maxOpenFiles'> {
   /** The folder sandboxes are made in (one per input, removed afterwards). Default: the OS's temp folder. */
   sandboxRoot?: string;
   /** processAll: a fresh instance per input (default), or one instance reused for every input. */
   instance?: 'fresh' | 'reuse';
   /** What the guest may keep in its sandbox (bytes, files and folders); past it the run is stopped. */
   sandboxLimits?: SandboxLimits;
+  /** Bytes process() may write to its stdout and stderr per input; past it the run is stopped. Default 16 MiB. */
+  maxPrintedBytes?: number;
 }
 
 export interface ProcessResult {
@@ -57,7 +62,7 @@ async function processIn(sandbox: Sandbox, pool: HostPool, input: ProcessInput, 
   }, SANDBOX_WATCH_MS);
   let run;
   try {
-    run = await pool.call('process', { ...options, dirs: { '/': sandbox.dir }, stdin: emptyStdin(), keepInstance, signal: stop.signal });
+    run = await pool.call('process', { ...options, dirs: { '/': sandbox.dir }, stdin: emptyStdin(), maxPrintedBytes: options.maxPrintedBytes ?? DEFAULT_MAX_PRINTED_BYTES, keepInstance, signal: stop.signal });
   } finally {
     clearInterval(watch);
   }

@@ -9,7 +9,7 @@ import { HostPool, type PoolOptions, type RunOptions, type RunResult } from './p
 export const WASMTIME_HOST = join(__dirname, '..', 'wasmtime', 'wasi_pystack_host.py');
 
 export { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, SandboxLimitError, TrapError, UnsafeOutputError, WasiRunError, type RunFailureReason } from './errors';
-export { processAll, processInput, SANDBOX_WATCH_MS, type ProcessInput, type ProcessOptions, type ProcessOutcome, type ProcessResult } from './files';
+export { DEFAULT_MAX_PRINTED_BYTES, processAll, processInput, SANDBOX_WATCH_MS, type ProcessInput, type ProcessOptions, type ProcessOutcome, type ProcessResult } from './files';
 export { DEFAULT_SANDBOX_LIMITS, MAX_SANDBOX_DEPTH, Sandbox, type SandboxLimits, type SandboxOutputs } from './sandbox';
 export { loadModule, type LoadedModule, type LoadOptions } from './load';
 export { capMemory, memoryBytes, memoryLimits, uleb128, usesExceptionHandling, withMemoryMaximum, PAGE_BYTES, type MemoryLimits } from './module-memory';

@@ -3,7 +3,7 @@
 // replaced; a trap ends only that run. Runs beyond the pool's size wait for a free worker.
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, TrapError, WasiRunError } from './errors';
+import { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, SandboxLimitError, TrapError, WasiRunError } from './errors';
 import type { LoadedModule } from './load';
 import type { GuestJob, GuestOutcome } from './protocol';
 
@@ -38,6 +38,11 @@ export interface RunOptions {
    * guest that took them all would leave the host none. Default DEFAULT_MAX_OPEN_FILES.
    */
   maxOpenFiles?: number;
+  /**
+   * Bytes the guest may write to its stdout and stderr in one run (a call, or a command's whole
+   * run); past it the run ends with SandboxLimitError. Default: no bound (process() runs: 16 MiB).
+   */
+  maxPrintedBytes?: number;
   /** Host file descriptors for the guest's stdin, stdout and stderr. Default 0, 1, 2 (the host's). */
   stdin?: number;
   stdout?: number;
@@ -133,6 +138,7 @@ export class HostPool {
       preopens: options.dirs ?? {},
       stdio: [options.stdin ?? 0, options.stdout ?? 1, options.stderr ?? 2],
       maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
+      maxPrintedBytes: options.maxPrintedBytes,
     };
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise<RunResult>((resolve, reject) => {
@@ -190,6 +196,7 @@ export class HostPool {
     if (outcome.status === 'ok') run.resolve({ value: outcome.value, memoryBytes: outcome.memoryBytes ?? 0, durationMs, instantiateMs: outcome.instantiateMs, callMs: outcome.callMs });
     else if (outcome.status === 'exit') run.reject(Object.assign(new GuestExitError(outcome.code), { memoryBytes: outcome.memoryBytes }));
     else if (outcome.status === 'trap') run.reject(this.trapError(outcome.message, outcome.memoryBytes));
+    else if (outcome.status === 'sandbox-limit') run.reject(Object.assign(new SandboxLimitError(outcome.message), { memoryBytes: outcome.memoryBytes }));
     else run.reject(new HostError(outcome.message));
     this.pump();
   }

@@ -15,10 +15,13 @@ export interface GuestJob {
   stdio: [number, number, number];
   /** Files the guest may hold open at once (its preopened folders included). */
   maxOpenFiles: number;
+  /** Bytes the guest may write to its stdout and stderr in one run; undefined: no bound. */
+  maxPrintedBytes?: number;
 }
 
 export type GuestOutcome =
   | { id: number; status: 'ok'; value: number; memoryBytes?: number; instantiateMs?: number; callMs?: number }
   | { id: number; status: 'trap'; message: string; memoryBytes?: number }
   | { id: number; status: 'exit'; code: number; memoryBytes?: number }
+  | { id: number; status: 'sandbox-limit'; message: string; memoryBytes?: number }
   | { id: number; status: 'host'; message: string };

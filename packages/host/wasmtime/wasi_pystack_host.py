@@ -36,6 +36,9 @@ input written anew (O_EXCL) before every input; only regular files with one name
 collected from /metadata and /subcontent (a link, hard link, fifo or device is UnsafeOutput); and
 while process() runs, a watch thread measures the sandbox every 50 ms and stops the guest (by the
 engine's epoch, which is always on for that) when it holds more than its limits.
+A process_input instance also has an empty stdin, its stdout and stderr drained from pipes into
+this process's stderr within max_printed_bytes per call, and at most max_open_files (256) open
+files (each is a host descriptor); past either the watch stops it too.
 
 The guest runs on a thread with a 64 MiB native stack and a 16 MiB wasm stack limit (CPython's own
 WASI driver also raises max-wasm-stack): CPython on WASI allows thousands of C recursion levels
@@ -50,9 +53,11 @@ import ctypes
 import errno
 import hashlib
 import os
+import select
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -62,6 +67,7 @@ import wasmtime
 from wasmtime import _ffi
 
 MAX_WASM_STACK = 16 << 20
+DEFAULT_MAX_PRINTED_BYTES = 16 << 20  # what process() may print per input
 DEFAULT_MAX_OPEN_FILES = 256  # files a guest may hold open: wasmtime gives it a host descriptor for each
 WATCH_SECONDS = 0.05
 STOP_GRACE_SECONDS = 1.0
@@ -324,12 +330,17 @@ class WasmtimeHost:
         prune_cache(folder, keep=cached, budget_mb=cache_max_mb)
         return module, False
 
-    def _store(self, argv, dirs, env, stdin=True):
+    def _store(self, argv, dirs, env, stdin=True, capture=None):
+        """capture: (stdout file, stderr file) the guest prints into instead of the host's."""
         store, wasi = wasmtime.Store(self.engine), wasmtime.WasiConfig()
         wasi.argv, wasi.env = argv, _pairs(env)
-        for inherit in (wasi.inherit_stdin if stdin else None, wasi.inherit_stdout, wasi.inherit_stderr):
-            if inherit is not None:  # not inherited: an empty stdin
-                inherit()
+        if stdin:  # else an empty stdin
+            wasi.inherit_stdin()
+        if capture is None:
+            wasi.inherit_stdout()
+            wasi.inherit_stderr()
+        else:
+            wasi.stdout_file, wasi.stderr_file = capture
         for host, guest in dirs:
             wasi.preopen_dir(host, guest)
         store.set_wasi(wasi)
@@ -417,15 +428,88 @@ class WasmtimeHost:
             self._abandoned.remove((store, thread))
             store.close()
 
-    def instance(self, dirs=(), env=(), argv=None, stdin=True):
+    def instance(self, dirs=(), env=(), argv=None, stdin=True, **options):
         """A kept store + instance (a reactor, after _initialize) for several calls; close it after.
-        stdin=False: the guest's stdin is empty instead of the host's (process_input's instances)."""
-        return Instance(self, dirs, env, argv, stdin)
+        stdin=False: the guest's stdin is empty instead of the host's (process_input's instances);
+        options: Instance's max_open_files, print_to and max_printed_bytes."""
+        return Instance(self, dirs, env, argv, stdin, **options)
 
     def call(self, name, dirs=(), env=(), argv=None):
         """Calls export `name` on a fresh store + instance (after _initialize); returns its result."""
         with self.instance(dirs, env, argv) as inst:
             return inst.call(name)
+
+
+def _either(*checks):
+    """A watch that asks each check (None skipped) and answers the first reason to stop."""
+    checks = [c for c in checks if c is not None]
+    return lambda: next((why for why in (c() for c in checks) if why is not None), None)
+
+
+class _Printed:
+    """The guest's stdout and stderr as pipes (fifos in a private folder) that a thread of the host
+    drains: what the guest prints goes to `to`, at most `limit` bytes per call (the rest is
+    dropped), and the count lets the watch stop a call that prints more. Nothing touches the disk."""
+
+    def __init__(self, to, limit):
+        self.to, self.limit = to, limit
+        self.folder = tempfile.mkdtemp(prefix="wasi-pystack-printed-")
+        self.files = (os.path.join(self.folder, "stdout"), os.path.join(self.folder, "stderr"))
+        for path in self.files:
+            os.mkfifo(path, 0o600)
+        # Readers first, so that wasmtime's opening of the writing ends does not wait.
+        self._fds = [os.open(path, os.O_RDONLY | os.O_NONBLOCK) for path in self.files]
+        self._lock = threading.Lock()
+        self._printed = 0
+        self._closing = threading.Event()
+        self._thread = None
+
+    def start(self):
+        """Starts draining, once the guest's ends are open (after the store is made)."""
+        self._thread = threading.Thread(target=self._drain, name="guest-printed", daemon=True)
+        self._thread.start()
+
+    def _drain(self):
+        open_fds = list(self._fds)
+        while open_fds and not self._closing.is_set():
+            ready, _, _ = select.select(open_fds, [], [], 0.05)
+            for fd in ready:
+                try:
+                    data = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not data:  # the store closed its end
+                    open_fds.remove(fd)
+                    continue
+                with self._lock:
+                    room = max(0, self.limit - self._printed) if self.limit is not None else len(data)
+                    self._printed += len(data)
+                if room:
+                    self.to.write(data[:room])
+                    self.to.flush()
+
+    def start_call(self):
+        with self._lock:
+            self._printed = 0
+
+    def violation(self):
+        if self.limit is not None and self._printed > self.limit:
+            return f"the guest printed more than {self.limit} bytes (limit max_printed_bytes)"
+        return None
+
+    def settle(self):
+        """Lets the thread forward what the guest printed just before its call returned."""
+        deadline = time.monotonic() + 0.2
+        while time.monotonic() < deadline and select.select(self._fds, [], [], 0)[0]:
+            time.sleep(0.005)
+
+    def close(self):
+        self._closing.set()
+        if self._thread is not None:
+            self._thread.join()
+        for fd in self._fds:
+            os.close(fd)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _open_fds():
@@ -441,10 +525,22 @@ def _memory_size(store, instance):
 class Instance:
     """One store + instance of a WasmtimeHost's module; `call` may be used many times."""
 
-    def __init__(self, host, dirs=(), env=(), argv=None, stdin=True, max_open_files=DEFAULT_MAX_OPEN_FILES):
+    def __init__(self, host, dirs=(), env=(), argv=None, stdin=True, max_open_files=DEFAULT_MAX_OPEN_FILES, print_to=None, max_printed_bytes=None):
+        """print_to: a binary stream the guest's stdout and stderr go to, through pipes of the host
+        (so that what it prints is counted: past max_printed_bytes in one call the call is stopped),
+        instead of the host's own stdout and stderr. max_open_files: see open_files_violation."""
         self.host = host
+        self.store = None
         self.max_open_files, self._fds_before = max_open_files, _open_fds()
-        self.store, linker = host._store(argv or [os.path.basename(host.module_path)], dirs, env, stdin)
+        self._printed = _Printed(print_to, max_printed_bytes) if print_to is not None else None
+        capture = self._printed.files if self._printed else None
+        try:
+            self.store, linker = host._store(argv or [os.path.basename(host.module_path)], dirs, env, stdin, capture)
+        except BaseException:
+            self.close()
+            raise
+        if self._printed is not None:
+            self._printed.start()
         started = time.perf_counter()
         try:
             self._instance = host._enter(self.store, lambda: linker.instantiate(self.store, host.module))
@@ -462,15 +558,27 @@ class Instance:
         if self.store is None:
             raise RuntimeError("the instance is closed (a run failed or close() was called)")
         func = self.exports[name]
+        if self._printed is not None:
+            self._printed.start_call()
+            watch = _either(watch, self._printed.violation)
         try:
             result = self.host._enter(self.store, lambda: func(self.store, *args), lambda: _memory_size(self.store, self._instance), watch)
+            if self._printed is not None and self._printed.violation() is not None:
+                raise SandboxLimitExceeded(self._printed.violation())
         except wasmtime.ExitTrap as e:
+            self._forward_printed()
             self.close()
             raise GuestExit(e.code) from None
         except BaseException:
+            self._forward_printed()
             self.close()
             raise
+        self._forward_printed()
         return 0 if result is None else result
+
+    def _forward_printed(self):
+        if self._printed is not None:
+            self._printed.settle()
 
     def open_files_violation(self):
         """Why the guest holds too many open files (each is a host descriptor), or None. Counts the
@@ -489,6 +597,9 @@ class Instance:
         if self.store is not None:
             self.host.close_store(self.store)
             self.store = None
+        if self._printed is not None:
+            self._printed.close()
+            self._printed = None
 
     def __enter__(self):
         return self
@@ -646,14 +757,16 @@ def _read_regular_file(full, guest):
         return f.read(st.st_size)
 
 
-def process_input(target, sandbox, input_path, env=(), entry="process"):
+def process_input(target, sandbox, input_path, env=(), entry="process", print_to=None, max_printed_bytes=DEFAULT_MAX_PRINTED_BYTES):
     """Processes one input the toolchain's reactor way and returns
     {"input", "rc", "metadata": {name: text}, "subcontent": {name: bytes}, "process_ms"[, "instantiate_ms"]}.
 
     sandbox (a Sandbox) is the guest's "/": it is emptied, the input is written to /data.bin and
     /metadata and /subcontent are made empty before `entry` is called; while it runs the sandbox and
     the files the guest holds open are held to their limits. target is a kept Instance (made with
-    dirs=[(sandbox.path, "/")]) or a WasmtimeHost (then a fresh instance, timed in "instantiate_ms").
+    dirs=[(sandbox.path, "/")]) or a WasmtimeHost (then a fresh instance, timed in "instantiate_ms",
+    whose stdin is empty and whose stdout and stderr go to print_to, default this process's stderr,
+    at most max_printed_bytes per input).
     RunError subclasses propagate (SandboxLimitExceeded, UnsafeOutput, HostFailure included); a kept
     instance whose run failed, or that holds too many open files, is closed."""
     try:
@@ -661,7 +774,10 @@ def process_input(target, sandbox, input_path, env=(), entry="process"):
     except OSError as e:
         raise HostFailure(f"the host could not prepare the sandbox: {e}") from None
     line = {"input": input_path}
-    inst = target.instance([(sandbox.path, "/")], env, stdin=False) if isinstance(target, WasmtimeHost) else target
+    if isinstance(target, WasmtimeHost):
+        inst = target.instance([(sandbox.path, "/")], env, stdin=False, print_to=print_to or sys.stderr.buffer, max_printed_bytes=max_printed_bytes)
+    else:
+        inst = target
     try:
         started = time.perf_counter()
         line["rc"] = inst.call(entry, watch=lambda: sandbox.violation() or inst.open_files_violation())
