@@ -2,11 +2,11 @@
 // A command-line face over @wasi-pystack/host (packages/host), with the interface of wasi-run.py:
 //   node-wasi-run.mjs [--dir HOST::GUEST]... [--env NAME=VALUE]... [LIMITS] MODULE [ARGS...]
 //     runs a command module; exits with its exit code.
-//   node-wasi-run.mjs --wadup SANDBOX [--fresh-instance] [LIMITS] MODULE INPUT...
+//   node-wasi-run.mjs --wadup ROOT [--fresh-instance] [LIMITS] MODULE INPUT...
 //     a reactor's process() per input, printing one `WADUP {json}` line each: one instance for all
 //     inputs, or with --fresh-instance a new one per input (with "instantiate_ms" and "process_ms").
 //     An input whose run fails prints {"input", "error": {"reason", "message"}} and the next input
-//     gets a fresh instance. Sandboxes are made under SANDBOX. The guest's stdout and stderr go to
+//     gets a fresh instance. Sandboxes are made under ROOT. The guest's stdout and stderr go to
 //     this process's stderr, so a guest cannot print result lines of its own.
 //   LIMITS: --deadline-ms N (per run), --max-memory SIZE (bytes, or with KiB/MiB/GiB); with --wadup
 //     also --sandbox-max-bytes SIZE and --sandbox-max-entries N (what a sandbox may hold) and
@@ -79,6 +79,6 @@ async function main(opts) {
   }
 }
 
-// exit() rather than exitCode: a guest stopped inside a blocking WASI call (a long time.sleep) keeps
+// exit() rather than exitCode: a guest stopped inside a blocking WASI call (a read from a pipe) keeps
 // its thread until the call returns, and Node would wait for it before exiting (host STOP_GRACE_MS).
 process.exit(await main(parseArgs(process.argv.slice(2))));

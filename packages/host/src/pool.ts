@@ -234,9 +234,9 @@ export class HostPool {
 
 /**
  * How long stopping a worker may take before the host goes on without it. A worker stops at the
- * guest's next wasm instruction, but not inside a blocking WASI call: node:wasi sleeps in
- * poll_oneoff (time.sleep) on the worker's thread, and the stop waits for the sleep to end. The
- * thread cannot run guest code after that call returns, so the host need not wait for it.
+ * guest's next wasm instruction, but not inside a blocking WASI call: sleeps are made interruptible
+ * (guest-imports.mjs), but a read from a pipe (a command's stdin) still blocks the worker's thread
+ * until it returns. The thread cannot run guest code after that call, so the host need not wait.
  */
 export const STOP_GRACE_MS = 1_000;
 
