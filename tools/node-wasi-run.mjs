@@ -10,7 +10,9 @@
 //     this process's stderr, so a guest cannot print result lines of its own.
 //   LIMITS: --deadline-ms N (per run), --max-memory SIZE (bytes, or with KiB/MiB/GiB); with --wadup
 //     also --sandbox-max-bytes SIZE and --sandbox-max-entries N (what a sandbox may hold) and
-//     --max-printed-bytes SIZE (what process() may print per input, default 16 MiB).
+//     --max-printed-bytes SIZE (what process() may print per input, default 16 MiB), and the output
+//     quota: --max-output-bytes SIZE and --max-output-files N (read back per input, default 64 MiB
+//     and 1000). Entries the host did not read (links, hard links...) are listed in "refused".
 // A failed command prints `node-wasi-run.mjs: <reason>: <message>` and exits 124 (deadline),
 // 137 (memory cap) or 134 (trap, host failure).
 // The package runs the guest in a worker with a 64 MiB stack and wraps node:wasi's imports in plain
@@ -40,6 +42,8 @@ function parseArgs(argv) {
     else if (a === '--sandbox-max-bytes') opts.sandboxLimits.maxBytes = memoryBytes(argv[++i]);
     else if (a === '--sandbox-max-entries') opts.sandboxLimits.maxEntries = Number(argv[++i]);
     else if (a === '--max-printed-bytes') opts.maxPrintedBytes = memoryBytes(argv[++i]);
+    else if (a === '--max-output-bytes') opts.maxOutputBytes = memoryBytes(argv[++i]);
+    else if (a === '--max-output-files') opts.maxOutputFiles = Number(argv[++i]);
     else break;
   }
   return { ...opts, module: argv[i], args: argv.slice(i + 1) };
@@ -48,6 +52,7 @@ function parseArgs(argv) {
 function wadupLine({ input, ok, result, error }, fresh) {
   if (!ok) return { input, error: { reason: error.reason, message: error.message } };
   const line = { input, rc: result.rc, metadata: result.metadata, subcontent: Object.keys(result.subcontent).sort() };
+  if (result.refused.length) line.refused = result.refused;
   if (fresh) Object.assign(line, { instantiate_ms: +result.instantiateMs.toFixed(3), process_ms: +result.processMs.toFixed(3) });
   return line;
 }
@@ -64,7 +69,7 @@ async function main(opts) {
   const pool = createPool(module);
   try {
     if (opts.wadup) {
-      const limits = { env: opts.env, deadlineMs: opts.deadlineMs, sandboxRoot: opts.wadup, sandboxLimits: opts.sandboxLimits, maxPrintedBytes: opts.maxPrintedBytes, stdout: 2, stderr: 2 };
+      const limits = { env: opts.env, deadlineMs: opts.deadlineMs, sandboxRoot: opts.wadup, sandboxLimits: opts.sandboxLimits, maxPrintedBytes: opts.maxPrintedBytes, maxOutputBytes: opts.maxOutputBytes, maxOutputFiles: opts.maxOutputFiles, stdout: 2, stderr: 2 };
       const outcomes = await processAll(pool, opts.args, { ...limits, instance: opts.freshInstance ? 'fresh' : 'reuse' });
       for (const outcome of outcomes) process.stdout.write(`WADUP ${JSON.stringify(wadupLine(outcome, opts.freshInstance))}\n`);
       return 0;

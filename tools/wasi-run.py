@@ -19,11 +19,15 @@
         --fuel N          wasmtime fuel (about one unit per wasm instruction)
         --max-memory SIZE linear memory cap, bytes or with KiB/MiB/GiB; the guest sees MemoryError
       and with --wadup, what a sandbox may hold while process() runs and when its outputs are read
-      (past it: "sandbox-limit"; a link or hard link among the outputs: "unsafe-output"):
+      (past it: "sandbox-limit"):
         --sandbox-max-bytes SIZE    default 1 GiB
         --sandbox-max-entries N     files and folders, default 10000
         --max-printed-bytes SIZE    what process() may print to stdout and stderr per input,
                                     default 16 MiB (they go to this process's stderr)
+      and the output quota, what is read back from /metadata and /subcontent per input (past it:
+      "output-quota"; a link, hard link or fifo there is listed in "refused", never read):
+        --max-output-bytes SIZE     default 64 MiB
+        --max-output-files N        default 1000
     A failed command run prints "wasi-run.py: REASON: MESSAGE" on stderr and exits 124 (deadline,
     fuel), 137 (memory-cap) or 134 (trap).
 
@@ -97,6 +101,7 @@ def run_command(args):
 def run_wadup(args):
     # Result lines go to stdout; what the guest prints to stderr (the host reads it through pipes).
     printing = {"print_to": sys.stderr.buffer, "max_printed_bytes": args.max_printed_bytes}
+    quota = {"max_output_bytes": args.max_output_bytes, "max_output_files": args.max_output_files}
     limits = {"max_bytes": args.sandbox_max_bytes, "max_entries": args.sandbox_max_entries}
     host = make_host(args)
     kept = sandbox = None
@@ -105,16 +110,18 @@ def run_wadup(args):
             try:
                 if args.fresh_instance:
                     with host_lib.Sandbox(args.wadup, **limits) as fresh:
-                        line = host_lib.process_input(host, fresh, item, args.env, **printing)
+                        line = host_lib.process_input(host, fresh, item, args.env, **printing, **quota)
                 else:
                     if kept is None or kept.store is None:
                         if sandbox is not None:
                             sandbox.remove()
                         sandbox = host_lib.Sandbox(args.wadup, **limits)
                         kept = host.instance([(sandbox.path, "/")], args.env, stdin=False, **printing)
-                    line = host_lib.process_input(kept, sandbox, item)
+                    line = host_lib.process_input(kept, sandbox, item, **quota)
                     del line["process_ms"]
                 line["subcontent"] = sorted(line["subcontent"])
+                if not line["refused"]:
+                    del line["refused"]
             except host_lib.RunError as e:
                 line = {"input": item, "error": e.as_dict()}
             print("WADUP " + json.dumps(line, sort_keys=True), flush=True)
@@ -139,6 +146,10 @@ def main():
                         help="with --wadup: bytes a sandbox may hold (bytes, KiB, MiB, GiB)")
     parser.add_argument("--max-printed-bytes", type=parse_size, metavar="SIZE", default=host_lib.DEFAULT_MAX_PRINTED_BYTES,
                         help="with --wadup: what process() may print per input (bytes, KiB, MiB, GiB)")
+    parser.add_argument("--max-output-bytes", type=parse_size, metavar="SIZE", default=host_lib.DEFAULT_MAX_OUTPUT_BYTES,
+                        help="with --wadup: the output quota in bytes read back per input")
+    parser.add_argument("--max-output-files", type=int, metavar="N", default=host_lib.DEFAULT_MAX_OUTPUT_FILES,
+                        help="with --wadup: the output quota in files read back per input")
     parser.add_argument("--sandbox-max-entries", type=int, metavar="N", default=host_lib.DEFAULT_SANDBOX_MAX_ENTRIES,
                         help="with --wadup: files and folders a sandbox may hold")
     parser.add_argument("module")

@@ -53,6 +53,8 @@ export interface WadupResult {
   metadata: Record<string, string>;
   subcontent: string[];
   error?: { reason: string; message: string };
+  /** Entries of the outputs the host did not read (links, hard links...), when there are any. */
+  refused?: { path: string; reason: string }[];
   /** With a fresh instance per input. */
   instantiate_ms?: number;
   process_ms?: number;

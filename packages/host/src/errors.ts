@@ -2,7 +2,7 @@
 // caller can switch on) and what the run had reached; the worker that ran it is replaced, so the
 // host process and the other runs go on.
 
-export type RunFailureReason = 'deadline' | 'memory-cap' | 'trap' | 'exit' | 'sandbox-limit' | 'unsafe-output' | 'host';
+export type RunFailureReason = 'deadline' | 'memory-cap' | 'trap' | 'exit' | 'sandbox-limit' | 'output-quota' | 'host';
 
 export abstract class WasiRunError extends Error {
   abstract readonly reason: RunFailureReason;
@@ -64,14 +64,14 @@ export class SandboxLimitError extends WasiRunError {
 }
 
 /**
- * The guest left something in /metadata or /subcontent that the host will not read: a symbolic
- * link (it could point at a host file), a file with a second name (a hard link), a fifo or device.
+ * The outputs (/metadata and /subcontent) hold more than the output quota (maxOutputBytes,
+ * maxOutputFiles): the input has no result; the host read at most the quota.
  */
-export class UnsafeOutputError extends WasiRunError {
-  readonly reason = 'unsafe-output' as const;
+export class OutputQuotaError extends WasiRunError {
+  readonly reason = 'output-quota' as const;
   constructor(message: string) {
     super(message);
-    this.name = 'UnsafeOutputError';
+    this.name = 'OutputQuotaError';
   }
 }
 

@@ -7,7 +7,7 @@ import { openSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { HostError, SandboxLimitError, WasiRunError } from './errors';
 import type { HostPool, RunOptions } from './pool';
-import { Sandbox, type SandboxLimits, type SandboxOutputs } from './sandbox';
+import { Sandbox, type OutputQuota, type SandboxLimits, type SandboxOutputs } from './sandbox';
 
 /** What process() may print per input unless told otherwise. */
 export const DEFAULT_MAX_PRINTED_BYTES = 16 * 1024 ** 2;
@@ -19,7 +19,7 @@ let nullDevice: number | undefined;
 /** process() reads its input from /data.bin; its stdin is empty, never the host's. */
 const emptyStdin = () => (nullDevice ??= openSync(devNull, 'r'));
 
-export interface ProcessOptions extends Pick<RunOptions, 'deadlineMs' | 'env' | 'stdout' | 'stderr' | 'maxOpenFiles'> {
+export interface ProcessOptions extends Pick<RunOptions, 'deadlineMs' | 'env' | 'stdout' | 'stderr' | 'maxOpenFiles'>, OutputQuota {
   /** The folder sandboxes are made in (one per input, removed afterwards). Default: the OS's temp folder. */
   sandboxRoot?: string;
   /** processAll: a fresh instance per input (default), or one instance reused for every input. */
@@ -39,6 +39,8 @@ export interface ProcessResult {
   metadata: SandboxOutputs['metadata'];
   /** /subcontent/*: file name -> bytes. */
   subcontent: SandboxOutputs['subcontent'];
+  /** Entries of /metadata and /subcontent the host did not read (links, hard links, fifos...), with the reason. */
+  refused: SandboxOutputs['refused'];
   memoryBytes: number;
   durationMs: number;
   /** Making the instance (0 when reused) and process() itself, in the worker, in milliseconds. */
@@ -66,7 +68,7 @@ async function processIn(sandbox: Sandbox, pool: HostPool, input: ProcessInput, 
   } finally {
     clearInterval(watch);
   }
-  return { input: inputName(input), rc: run.value, ...hostStep('read the outputs', () => sandbox.collect()), memoryBytes: run.memoryBytes, durationMs: run.durationMs, instantiateMs: run.instantiateMs ?? 0, processMs: run.callMs ?? 0 };
+  return { input: inputName(input), rc: run.value, ...hostStep('read the outputs', () => sandbox.collect({ maxOutputBytes: options.maxOutputBytes, maxOutputFiles: options.maxOutputFiles })), memoryBytes: run.memoryBytes, durationMs: run.durationMs, instantiateMs: run.instantiateMs ?? 0, processMs: run.callMs ?? 0 };
 }
 
 /** A host step around a run: its own failure (not a run error) fails this input, not the whole batch. */

@@ -8,9 +8,9 @@ import { HostPool, type PoolOptions, type RunOptions, type RunResult } from './p
 /** The wasmtime host in Python (the PyPI wasmtime package), shipped in the package: see its docstring. */
 export const WASMTIME_HOST = join(__dirname, '..', 'wasmtime', 'wasi_pystack_host.py');
 
-export { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, SandboxLimitError, TrapError, UnsafeOutputError, WasiRunError, type RunFailureReason } from './errors';
+export { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, OutputQuotaError, SandboxLimitError, TrapError, WasiRunError, type RunFailureReason } from './errors';
 export { DEFAULT_MAX_PRINTED_BYTES, processAll, processInput, SANDBOX_WATCH_MS, type ProcessInput, type ProcessOptions, type ProcessOutcome, type ProcessResult } from './files';
-export { DEFAULT_SANDBOX_LIMITS, MAX_SANDBOX_DEPTH, Sandbox, type SandboxLimits, type SandboxOutputs } from './sandbox';
+export { DEFAULT_OUTPUT_QUOTA, DEFAULT_SANDBOX_LIMITS, MAX_SANDBOX_DEPTH, Sandbox, type OutputQuota, type RefusedEntry, type SandboxLimits, type SandboxOutputs } from './sandbox';
 export { loadModule, type LoadedModule, type LoadOptions } from './load';
 export { capMemory, memoryBytes, memoryLimits, uleb128, usesExceptionHandling, withMemoryMaximum, PAGE_BYTES, type MemoryLimits } from './module-memory';
 export { DEFAULT_MAX_OPEN_FILES, DEFAULT_STACK_MB, HostPool, WORKER_FILE, type PoolOptions, type RunOptions, type RunResult } from './pool';

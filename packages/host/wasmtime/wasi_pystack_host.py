@@ -26,14 +26,15 @@ A run that does not return raises a RunError with `reason`: DeadlineExceeded "de
 FuelExhausted "fuel", MemoryCapError "memory-cap" (a trap while memory is within 1/8 of the cap),
 Trap "trap" (any other trap or wasmtime error; str() is wasmtime's one-line cause, `.details` its
 whole text), GuestExit "exit" (proc_exit inside a reactor call; `.code`), SandboxLimitExceeded
-"sandbox-limit" and UnsafeOutput "unsafe-output" (below). A kept instance whose run failed is
+"sandbox-limit" and OutputQuotaExceeded "output-quota" (below). A kept instance whose run failed is
 closed. One run at a time per host (its stores share the engine's epoch).
 
 Everything the guest leaves in its sandbox is hostile to the host (Sandbox): wasmtime keeps the
 guest's own paths inside its folders, but a link the guest made points wherever it likes for the
 host. So the host never follows one: a sandbox is emptied (links removed, not followed) and the
-input written anew (O_EXCL) before every input; only regular files with one name and folders are
-collected from /metadata and /subcontent (a link, hard link, fifo or device is UnsafeOutput); and
+input written anew (O_EXCL) before every input; only regular files with one name are read back
+from /metadata and /subcontent, within an output quota (a link, hard link, fifo or device is listed
+in "refused" with the reason, never followed or read); and
 while process() runs, a watch thread measures the sandbox every 50 ms and stops the guest (by the
 engine's epoch, which is always on for that) when it holds more than its limits.
 A process_input instance also has an empty stdin, its stdout and stderr drained from pipes into
@@ -200,8 +201,8 @@ class SandboxLimitExceeded(RunError):
     reason = "sandbox-limit"
 
 
-class UnsafeOutput(RunError):
-    reason = "unsafe-output"
+class OutputQuotaExceeded(RunError):
+    reason = "output-quota"
 
 
 class HostFailure(RunError):
@@ -611,7 +612,10 @@ class Instance:
 # ---- The sandbox: a reactor's "/" (the toolchain's reactor protocol) -------------------------------
 DEFAULT_SANDBOX_MAX_BYTES = 1 << 30
 DEFAULT_SANDBOX_MAX_ENTRIES = 10_000
+DEFAULT_MAX_OUTPUT_BYTES = 64 << 20  # the output quota: what the host reads back per input
+DEFAULT_MAX_OUTPUT_FILES = 1_000
 MAX_SANDBOX_DEPTH = 64  # deeper folders are a flood too: their paths outgrow what file calls take
+TOO_LONG = "the sandbox has a path longer than the host can name"  # it would hide what is below it
 OUTPUT_FOLDERS = ("metadata", "subcontent")
 _OPEN_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -676,7 +680,9 @@ class Sandbox:
             folder, depth = pending.pop()
             try:
                 listing = list(os.scandir(folder))
-            except OSError:  # removed while we looked (the guest is running)
+            except OSError as e:  # else removed while we looked (the guest is running)
+                if e.errno == errno.ENAMETOOLONG:
+                    return TOO_LONG
                 continue
             for entry in listing:
                 entries += 1
@@ -684,7 +690,9 @@ class Sandbox:
                     return f"the sandbox holds more than {self.max_entries} files and folders (limit sandbox_max_entries)"
                 try:
                     st = entry.stat(follow_symlinks=False)
-                except OSError:
+                except OSError as e:
+                    if e.errno == errno.ENAMETOOLONG:
+                        return TOO_LONG
                     continue
                 size += max(st.st_size, getattr(st, "st_blocks", 0) * 512)
                 if size > self.max_bytes:
@@ -695,14 +703,18 @@ class Sandbox:
                     pending.append((entry.path, depth + 1))
         return None
 
-    def collect(self):
-        """{"metadata": {name: text}, "subcontent": {name: bytes}}. Raises UnsafeOutput for anything but
-        a regular file with one name or a folder, SandboxLimitExceeded when over the limits."""
+    def collect(self, max_output_bytes=DEFAULT_MAX_OUTPUT_BYTES, max_output_files=DEFAULT_MAX_OUTPUT_FILES):
+        """{"metadata": {name: text}, "subcontent": {name: bytes}, "refused": [{"path", "reason"}]}.
+        What is not a regular file with one name or a folder is refused (listed, never followed or
+        read). Raises SandboxLimitExceeded when over the limits, OutputQuotaExceeded past the output
+        quota (having read at most the quota)."""
         over = self.violation()
         if over is not None:
             raise SandboxLimitExceeded(over)
-        metadata, subcontent = (self._read_folder(sub) for sub in OUTPUT_FOLDERS)
-        return {"metadata": {name: data.decode("utf-8", "replace") for name, data in metadata.items()}, "subcontent": subcontent}
+        reader = _OutputReader(self.path, max_output_bytes, max_output_files)
+        metadata, subcontent = (reader.read_folder(sub) for sub in OUTPUT_FOLDERS)
+        return {"metadata": {name: data.decode("utf-8", "replace") for name, data in metadata.items()},
+                "subcontent": subcontent, "refused": reader.refused}
 
     def remove(self):
         _remove_tree(self.path)
@@ -713,53 +725,87 @@ class Sandbox:
     def __exit__(self, *exc):
         self.remove()
 
-    def _read_folder(self, folder):
-        out = {}
-        top = os.path.join(self.path, folder)
 
-        def walk(relative):
+
+LINK_REFUSED = "a symbolic link: not followed (it could point at a host file)"
+
+
+def _refusal(st):
+    if stat.S_ISLNK(st.st_mode):
+        return LINK_REFUSED
+    if stat.S_ISREG(st.st_mode):
+        return f"a file with {st.st_nlink} names (hard links): not read (another name could be outside the outputs)"
+    return f"{_kind(st.st_mode)}: only regular files are read"
+
+
+class _OutputReader:
+    """Reads the output folders of one sandbox, counting against one quota."""
+
+    def __init__(self, root, max_bytes, max_files):
+        self.root, self.max_bytes, self.max_files = root, max_bytes, max_files
+        self.refused, self.files, self.bytes = [], 0, 0
+
+    def read_folder(self, folder):
+        out = {}
+        top = os.path.join(self.root, folder)
+
+        def walk(relative, depth):
             full = os.path.join(top, relative) if relative else top
-            guest = f"/{folder}/{relative}" if relative else f"/{folder}"
+            path = f"/{folder}/{relative}" if relative else f"/{folder}"
             try:
                 st = os.lstat(full)
             except FileNotFoundError:
                 return  # the guest removed it: no outputs there
             if stat.S_ISDIR(st.st_mode):
+                if depth >= MAX_SANDBOX_DEPTH:
+                    self.refused.append({"path": path, "reason": f"a folder nested more than {MAX_SANDBOX_DEPTH} deep: not read"})
+                    return
                 for name in sorted(os.listdir(full)):
-                    walk(f"{relative}/{name}" if relative else name)
+                    walk(f"{relative}/{name}" if relative else name, depth + 1)
                 return
-            if not stat.S_ISREG(st.st_mode):
-                raise UnsafeOutput(f"{guest} is {_kind(st.st_mode)}: only regular files and folders are collected from /metadata and /subcontent,"
-                                   " and the host never follows a link the guest made")
             if not relative:
-                raise UnsafeOutput(f"{guest} is a file: /metadata and /subcontent must be folders")
-            out[relative] = _read_regular_file(full, guest)
+                self.refused.append({"path": path, "reason": f"{_kind(st.st_mode)} where the host made a folder: not read"})
+                return
+            data = self.read_file(full, path, st)
+            if data is not None:
+                out[relative] = data
 
-        walk("")
+        walk("", 0)
         return out
 
+    def read_file(self, full, path, seen):
+        """A regular file with one name, opened without following a link (a link swapped in after
+        the lstat is refused by the open itself) and checked again on the open descriptor."""
+        if not stat.S_ISREG(seen.st_mode):
+            self.refused.append({"path": path, "reason": _refusal(seen)})
+            return None
+        try:
+            fd = os.open(full, _OPEN_NO_FOLLOW)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                self.refused.append({"path": path, "reason": LINK_REFUSED})
+                return None
+            raise
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+                self.refused.append({"path": path, "reason": _refusal(st)})
+                return None
+            self.files += 1
+            if self.files > self.max_files:
+                raise OutputQuotaExceeded(f"the outputs hold more than {self.max_files} files (output quota max_output_files)")
+            if self.bytes + st.st_size > self.max_bytes:
+                raise OutputQuotaExceeded(f"the outputs hold more than {_mib(self.max_bytes)} (output quota max_output_bytes)")
+            data = f.read(st.st_size)
+            self.bytes += len(data)
+            return data
 
-def _read_regular_file(full, guest):
-    """A regular file with one name, opened without following a link; anything else is unsafe."""
-    try:
-        fd = os.open(full, _OPEN_NO_FOLLOW)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise UnsafeOutput(f"{guest} is a symbolic link: only regular files and folders are collected from /metadata and /subcontent,"
-                               " and the host never follows a link the guest made") from None
-        raise
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafeOutput(f"{guest} is {_kind(st.st_mode)}: only regular files and folders are collected from /metadata and /subcontent")
-        if st.st_nlink > 1:
-            raise UnsafeOutput(f"{guest} has {st.st_nlink} names (hard links): only files with one name are collected from /metadata and /subcontent")
-        return f.read(st.st_size)
 
-
-def process_input(target, sandbox, input_path, env=(), entry="process", print_to=None, max_printed_bytes=DEFAULT_MAX_PRINTED_BYTES):
+def process_input(target, sandbox, input_path, env=(), entry="process", print_to=None, max_printed_bytes=DEFAULT_MAX_PRINTED_BYTES,
+                  max_output_bytes=DEFAULT_MAX_OUTPUT_BYTES, max_output_files=DEFAULT_MAX_OUTPUT_FILES):
     """Processes one input the toolchain's reactor way and returns
-    {"input", "rc", "metadata": {name: text}, "subcontent": {name: bytes}, "process_ms"[, "instantiate_ms"]}.
+    {"input", "rc", "metadata": {name: text}, "subcontent": {name: bytes}, "refused": [{"path", "reason"}],
+    "process_ms"[, "instantiate_ms"]}; the outputs are read within max_output_bytes and max_output_files.
 
     sandbox (a Sandbox) is the guest's "/": it is emptied, the input is written to /data.bin and
     /metadata and /subcontent are made empty before `entry` is called; while it runs the sandbox and
@@ -767,7 +813,7 @@ def process_input(target, sandbox, input_path, env=(), entry="process", print_to
     dirs=[(sandbox.path, "/")]) or a WasmtimeHost (then a fresh instance, timed in "instantiate_ms",
     whose stdin is empty and whose stdout and stderr go to print_to, default this process's stderr,
     at most max_printed_bytes per input).
-    RunError subclasses propagate (SandboxLimitExceeded, UnsafeOutput, HostFailure included); a kept
+    RunError subclasses propagate (SandboxLimitExceeded, OutputQuotaExceeded, HostFailure included); a kept
     instance whose run failed, or that holds too many open files, is closed."""
     try:
         sandbox.prepare(input_path)
@@ -791,7 +837,7 @@ def process_input(target, sandbox, input_path, env=(), entry="process", print_to
             line["instantiate_ms"] = round(inst.instantiate_ms, 3)
             inst.close()
     try:
-        line.update(sandbox.collect())
+        line.update(sandbox.collect(max_output_bytes, max_output_files))
     except OSError as e:
         raise HostFailure(f"the host could not read the outputs: {e}") from None
     return line
