@@ -59,9 +59,12 @@ const program = (name: string, body: string) => {
 
 const ordinary = () => program('ordinary.py', 'write("/metadata/ok.txt", "fine " + str(sorted(os.listdir("/"))))\nsave_log()');
 
+/** Runs the inputs through the runtime's --wadup host; whatever they did, the host is intact after. */
 function wadup(runtime: Runtime, name: string, inputs: string[], options: WadupOptions = {}) {
   const root = mkdtempSync(join(work, `${name}-${runtime.name}-`));
   const run = runtime.wadup(GUEST, root, inputs, { ...LIMITS, ...options });
+  expect(run.results.map((r) => r.input)).toEqual(inputs);
+  expectHostIntact(run);
   return { ...run, root };
 }
 
@@ -111,6 +114,7 @@ save_log()`,
     const attack = program(
       'outputs.py',
       `attempt("file link", lambda: os.symlink(UP + SECRET.lstrip("/"), "/metadata/leak"))
+attempt("absolute link", lambda: os.symlink(SECRET, "/metadata/absolute"))
 attempt("folder link", lambda: os.symlink(UP, "/subcontent/hostroot"))
 save_log()`,
     );
@@ -125,12 +129,13 @@ attempt("metadata as a link", lambda: os.symlink(UP + HOST_FOLDER.lstrip("/"), "
     const [links, swapped, after] = run.results;
     if (runtime.name === 'node') {
       // No link could be made: the outputs are the guest's own log of its refused attempts.
-      expect(log(links)).toEqual({ 'file link': 'PermissionError', 'folder link': 'PermissionError' });
+      expect(log(links)).toEqual({ 'file link': 'PermissionError', 'absolute link': 'PermissionError', 'folder link': 'PermissionError' });
       expect(links.refused).toBeUndefined();
       expect(swapped.metadata).toEqual({});
     } else {
       // wasmtime lets the guest make links that point out of its folder: the host lists them, unread.
-      expect(log(links)).toEqual({ 'file link': 'ok', 'folder link': 'ok' });
+      // (It refuses an absolute target itself.)
+      expect(log(links)).toEqual({ 'file link': 'ok', 'absolute link': 'PermissionError', 'folder link': 'ok' });
       expect(links.refused).toEqual([
         { path: '/metadata/leak', reason: 'a symbolic link: not followed (it could point at a host file)' },
         { path: '/subcontent/hostroot', reason: 'a symbolic link: not followed (it could point at a host file)' },
