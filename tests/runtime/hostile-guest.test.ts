@@ -91,7 +91,7 @@ beforeAll(() => {
 });
 
 describe.each(RUNTIMES)('a hostile guest under the $name host', (runtime) => {
-  it('cannot open host files through links it makes (node:wasi lets the kernel resolve them: the host refuses symlinks)', () => {
+  it.each([false, true])('cannot open host files through links it makes (node:wasi lets the kernel resolve them: the host refuses symlinks; fresh instance: %s)', (fresh) => {
     const attack = program(
       'direct.py',
       `attempt("chain", chain)
@@ -101,7 +101,7 @@ attempt("hard link", lambda: os.link("/hostroot" + TARGET, "/hard"))
 attempt("read by letters", lambda: read("/" + UP + SECRET))
 save_log()`,
     );
-    const run = wadup(runtime, 'direct', [attack]);
+    const run = wadup(runtime, 'direct', [attack], { fresh });
     expectHostIntact(run);
     const [result] = run.results;
     expect(result.error).toBeUndefined();
@@ -110,7 +110,7 @@ save_log()`,
     if (runtime.name === 'node') expect(attempts.chain).toBe('PermissionError');
   });
 
-  it('cannot make the host read a host file: a link among its outputs is refused, not followed', () => {
+  it.each([false, true])('cannot make the host read a host file: a link among its outputs is refused, not followed (fresh instance: %s)', (fresh) => {
     const attack = program(
       'outputs.py',
       `attempt("file link", lambda: os.symlink(UP + SECRET.lstrip("/"), "/metadata/leak"))
@@ -124,7 +124,7 @@ save_log()`,
 shutil.rmtree("/metadata")
 attempt("metadata as a link", lambda: os.symlink(UP + HOST_FOLDER.lstrip("/"), "/metadata"))`,
     );
-    const run = wadup(runtime, 'outputs', [attack, swap, ordinary()]);
+    const run = wadup(runtime, 'outputs', [attack, swap, ordinary()], { fresh });
     expectHostIntact(run);
     const [links, swapped, after] = run.results;
     if (runtime.name === 'node') {
@@ -163,9 +163,9 @@ save_log()`,
     for (const r of [next, last]) expect(r.metadata['ok.txt']).toBe("fine ['data.bin', 'metadata', 'subcontent']");
   });
 
-  it('a file with a second name (a hard link) among its outputs is refused, the rest is read', () => {
+  it.each([false, true])('a file with a second name (a hard link) among its outputs is refused, the rest is read (fresh instance: %s)', (fresh) => {
     const attack = program('hardlink.py', 'os.link("/data.bin", "/subcontent/program.py")\nsave_log()');
-    const [result] = wadup(runtime, 'hardlink', [attack]).results;
+    const [result] = wadup(runtime, 'hardlink', [attack], { fresh }).results;
     expect(result.refused).toEqual([{ path: '/subcontent/program.py', reason: 'a file with 2 names (hard links): not read (another name could be outside the outputs)' }]);
     expect(result.subcontent).toEqual([]);
     expect(Object.keys(result.metadata)).toEqual(['log.json']);
