@@ -13,6 +13,7 @@ export { DEFAULT_MAX_PRINTED_BYTES, processAll, processInput, SANDBOX_WATCH_MS, 
 export { DEFAULT_OUTPUT_QUOTA, DEFAULT_SANDBOX_LIMITS, MAX_SANDBOX_DEPTH, Sandbox, type OutputQuota, type RefusedEntry, type SandboxLimits, type SandboxOutputs } from './sandbox';
 export { loadModule, type LoadedModule, type LoadOptions } from './load';
 export { capMemory, memoryBytes, memoryLimits, uleb128, usesExceptionHandling, withMemoryMaximum, PAGE_BYTES, type MemoryLimits } from './module-memory';
+export { STOP_GRACE_MS } from './stop-worker';
 export { DEFAULT_MAX_OPEN_FILES, DEFAULT_STACK_MB, HostPool, WORKER_FILE, type PoolOptions, type RunOptions, type RunResult } from './pool';
 export type { CompiledModule } from './wasm-api';
 

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { DeadlineExceededError, GuestExitError, HostError, MemoryCapError, SandboxLimitError, TrapError, WasiRunError } from './errors';
 import type { LoadedModule } from './load';
 import type { GuestJob, GuestOutcome } from './protocol';
+import { stopWorker } from './stop-worker';
 
 /**
  * The native stack of each worker thread. CPython on WASI allows 5000 levels of C recursion before
@@ -230,30 +231,6 @@ export class HostPool {
     if (cap !== undefined && memoryBytes !== undefined && memoryBytes >= cap - cap / 8) return new MemoryCapError(cap, memoryBytes, message);
     return new TrapError(message, memoryBytes);
   }
-}
-
-/**
- * How long stopping a worker may take before the host goes on without it. A worker stops at the
- * guest's next wasm instruction, but not inside a blocking WASI call: sleeps are made interruptible
- * (guest-imports.mjs), but a read from a pipe (a command's stdin) still blocks the worker's thread
- * until it returns. The thread cannot run guest code after that call, so the host need not wait.
- */
-export const STOP_GRACE_MS = 1_000;
-
-/** Stops a worker: resolves when it has stopped or STOP_GRACE_MS later (then it no longer keeps the process alive). */
-function stopWorker(worker: Worker): Promise<void> {
-  const stopped = worker.terminate().then(
-    () => undefined,
-    () => undefined,
-  );
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      worker.unref();
-      resolve();
-    }, STOP_GRACE_MS);
-  });
-  return Promise.race([stopped, grace]).finally(() => clearTimeout(timer));
 }
 
 /** The error a run stopped through its signal ends with: the signal's reason when it is a run error. */

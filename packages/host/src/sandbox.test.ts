@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutputQuotaError, SandboxLimitError } from './errors';
-import { DEFAULT_OUTPUT_QUOTA, OutputReader, Sandbox } from './sandbox';
+import { DEFAULT_OUTPUT_QUOTA, OutputReader } from './outputs';
+import { Sandbox } from './sandbox';
 
 let host: string;
 let secret: string;
