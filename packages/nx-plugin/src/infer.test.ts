@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock, stepsForDependencies } from '@wasi-pystack/core';
 import { inferProject, inferStepProject, type InferContext } from './infer';
-import { createNodes, readPyprojectFacts, workspaceRegistry } from './plugin';
+import { createNodes, packagedStepFiles, readPyprojectFacts, workspaceRegistry } from './plugin';
 
 const WORKSPACE = resolve(__dirname, '..', '..', '..');
 const lock = readLock(WORKSPACE);
@@ -24,6 +24,32 @@ describe('the registry seen by the plugin', () => {
     expect(steps(['Pandas == 2.3.3'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:default:numpy', 'pandas-wasi:default:pandas']);
     expect(steps(['pandas==2.3.3', 'numexpr==2.14.2', 'bottleneck==1.6.0'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:default:numpy', 'bottleneck-wasi:default:bottleneck', 'numexpr-wasi:default:numexpr', 'pandas-wasi:default:pandas']);
     expect(steps(['pandas==3.1.1'])).toEqual(['python-wasi:default:cpython', 'numpy-wasi:pandas3:numpy-2.5', 'pandas-wasi:pandas3:pandas-3']);
+  });
+});
+
+describe('packaged steps are found from data', () => {
+  const stepPackage = (root: string, name: string, field: unknown) => {
+    const dir = join(root, 'node_modules', name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', 'wasi-pystack': field }));
+    return dir;
+  };
+
+  it("takes a dependency's step file from its package.json, with no list in the plugin", () => {
+    const root = mkdtempSync(join(tmpdir(), 'packaged-'));
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'w', dependencies: { 'demo-wasi': '1.0.0' } }));
+    const dir = stepPackage(root, 'demo-wasi', { step: 'wasi-step.json' });
+    writeFileSync(join(dir, 'wasi-step.json'), JSON.stringify({ format: 'wasi-pystack-step/1', step: 'demo-wasi', description: 'a demo', builder: 'c-extension', upstream: ['python-wasi'], configurations: { default: { recipe: 'demo.json' } } }));
+    const files = packagedStepFiles(root);
+    expect(files.at(-1)).toBe(join(realpathSync(dir), 'wasi-step.json'));
+    expect([...workspaceRegistry(root, []).steps.keys()]).toContain('demo-wasi');
+  });
+
+  it('names the package and the field when the step file it names is missing', () => {
+    const root = mkdtempSync(join(tmpdir(), 'packaged-'));
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'w', devDependencies: { 'broken-wasi': '1.0.0' } }));
+    const dir = stepPackage(root, 'broken-wasi', { step: 'missing.json' });
+    expect(() => packagedStepFiles(root)).toThrow(`broken-wasi's package.json names the step file missing.json in "wasi-pystack", and ${join(realpathSync(dir), 'missing.json')} does not exist: reinstall the package or fix the field`);
   });
 });
 
