@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 // (tests/packages covers that).
 // @ts-expect-error: the root tsconfig types files as CommonJS; Vite loads this one as an ES module.
 const packages = join(import.meta.dirname as string, 'packages');
-const alias = Object.fromEntries(readdirSync(packages).map((p) => [`@wasi-pystack/${p}`, join(packages, p, 'src', 'index.ts')]));
+// Packages that are data (a step file, its recipe and patches) have no TypeScript to alias.
+const alias = Object.fromEntries(readdirSync(packages).filter((p) => existsSync(join(packages, p, 'src', 'index.ts'))).map((p) => [`@wasi-pystack/${p}`, join(packages, p, 'src', 'index.ts')]));
 
 export default defineConfig({
   resolve: { alias },

@@ -42,3 +42,4 @@ export * from './recipes/c-extension-recipe';
 export * from './recipes/setuptools-recipe';
 export * from './recipes/setuptools-pipeline';
 export * from './registry/step-registry';
+export { buildPackagedStep, findPackageJson, PACKAGE_STEP_FIELD, packagedStep, packagedStepFile } from './registry/packaged-steps';

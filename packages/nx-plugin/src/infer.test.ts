@@ -49,7 +49,7 @@ describe('packaged steps are found from data', () => {
     const root = mkdtempSync(join(tmpdir(), 'packaged-'));
     writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'w', devDependencies: { 'broken-wasi': '1.0.0' } }));
     const dir = stepPackage(root, 'broken-wasi', { step: 'missing.json' });
-    expect(() => packagedStepFiles(root)).toThrow(`broken-wasi's package.json names the step file missing.json in "wasi-pystack", and ${join(realpathSync(dir), 'missing.json')} does not exist: reinstall the package or fix the field`);
+    expect(() => packagedStepFiles(root)).toThrow(`broken-wasi's package.json names the step file "missing.json" in "wasi-pystack", and ${join(realpathSync(dir), 'missing.json')} does not exist\nFix: reinstall broken-wasi, or fix its "wasi-pystack": { "step": "wasi-step.json" }`);
   });
 });
 

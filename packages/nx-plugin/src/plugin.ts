@@ -1,11 +1,8 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { readLock, readStepFile, STEP_FILE, stepRegistry, type StepRegistry } from '@wasi-pystack/core';
+import { packagedStepFile, readLock, readStepFile, STEP_FILE, stepRegistry, type StepRegistry } from '@wasi-pystack/core';
 import { inferProject, inferStepProject, type InferContext, type PyprojectFacts, type WasiPystackPluginOptions } from './infer';
-
-/** The field of a package's package.json that names the step file it ships: `"wasi-pystack": { "step": "wasi-step.json" }`. */
-export const PACKAGE_STEP_FIELD = 'wasi-pystack';
 
 /** Every pyproject.toml (projects: those with [tool.wasi-pystack]) and every step file of the workspace. */
 export const PLUGIN_GLOB = `**/{pyproject.toml,${STEP_FILE}}`;
@@ -47,41 +44,19 @@ export function workspaceRegistry(workspaceRoot: string, workspaceStepFiles: str
 
 /**
  * The step files of installed packages: every dependency of this plugin and of the workspace's
- * package.json whose own package.json names one in its `wasi-pystack` field. A package that builds
- * a step is data (a step file, its recipe, patches): installing it and naming it as a dependency is
+ * package.json whose package.json names one (core's PACKAGE_STEP_FIELD). A package that builds a
+ * step is data (a step file, its recipe, patches): installing it and naming it as a dependency is
  * all it takes.
  */
 export function packagedStepFiles(workspaceRoot: string): string[] {
-  const names = [...dependencyNames(join(__dirname, '..', 'package.json')), ...dependencyNames(join(workspaceRoot, 'package.json'))];
-  const files: string[] = [];
-  for (const name of new Set(names)) {
-    const manifest = findPackageJson(name, [workspaceRoot, __dirname]);
-    if (!manifest) continue;
-    const step = (JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, any>)[PACKAGE_STEP_FIELD]?.step;
-    if (typeof step !== 'string') continue;
-    const file = join(dirname(manifest), step);
-    if (!existsSync(file)) throw new Error(`${name}'s package.json names the step file ${step} in "${PACKAGE_STEP_FIELD}", and ${file} does not exist: reinstall the package or fix the field`);
-    files.push(file);
-  }
-  return files;
+  const names = new Set([...dependencyNames(join(__dirname, '..', 'package.json')), ...dependencyNames(join(workspaceRoot, 'package.json'))]);
+  return [...names].flatMap((name) => packagedStepFile(name, [workspaceRoot, __dirname]) ?? []);
 }
 
 function dependencyNames(packageJson: string): string[] {
   if (!existsSync(packageJson)) return [];
   const pkg = JSON.parse(readFileSync(packageJson, 'utf8')) as Record<string, Record<string, string> | undefined>;
   return [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})];
-}
-
-/** node_modules/<name>/package.json in `from` or a folder above it (as Node resolves a package). */
-function findPackageJson(name: string, from: string[]): string | undefined {
-  for (const start of from) {
-    for (let dir = start; ; dir = dirname(dir)) {
-      const candidate = join(dir, 'node_modules', name, 'package.json');
-      if (existsSync(candidate)) return realpathSync(candidate);
-      if (dirname(dir) === dir) break;
-    }
-  }
-  return undefined;
 }
 
 async function createNodesFunction(files: readonly string[], options: WasiPystackPluginOptions | undefined, context: NodesContext) {

@@ -3,8 +3,14 @@
 const { existsSync, readFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
-const names = ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'numexpr-wasi', 'bottleneck-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin', 'host'];
+const names = ['core', 'python-wasi', 'numpy-wasi', 'pandas-wasi', 'cython-patcher', 'stub-bundler', 'linker', 'nx-plugin', 'host'];
+// Packages that are data (a step file, its recipe and patches): no code to load, a step to read.
+const dataPackages = ['numexpr-wasi', 'bottleneck-wasi'];
 const report = {};
+for (const name of dataPackages) {
+  const step = require('@wasi-pystack/core').packagedStep(`@wasi-pystack/${name}`);
+  report[name] = { step: step.step, exports: 0, missing: [] };
+}
 for (const name of names) {
   const id = `@wasi-pystack/${name}`;
   const api = require(id);
@@ -29,16 +35,16 @@ const assets = [
   [require('@wasi-pystack/core').BUNDLED_LOCK, ''],
   [require('@wasi-pystack/core').SETUPTOOLS_HELPERS_DIR, 'cross_compiler.py'],
   [require('@wasi-pystack/core').SETUPTOOLS_HELPERS_DIR, 'pep517_wheel.py'],
-  [require('@wasi-pystack/numexpr-wasi').PATCHES_DIR, '0001-one-thread-on-wasi.patch'],
-  [require('@wasi-pystack/numexpr-wasi').STEP_FILE, ''],
-  [require('@wasi-pystack/bottleneck-wasi').STEP_FILE, ''],
+  [dirname(require.resolve('@wasi-pystack/numexpr-wasi/wasi-step.json')), 'patches/0001-one-thread-on-wasi.patch'],
+  [require.resolve('@wasi-pystack/numexpr-wasi/wasi-step.json'), ''],
+  [require.resolve('@wasi-pystack/bottleneck-wasi/wasi-step.json'), ''],
   [require('@wasi-pystack/host').WORKER_FILE, ''],
   [require('@wasi-pystack/host').WASMTIME_HOST, ''],
 ];
 report.missingAssets = assets.map(([d, f]) => join(d, f)).filter((p) => !existsSync(p));
 // Every configuration's recipe of every packaged step reads, with its patches and libraries.
 const core = require('@wasi-pystack/core');
-for (const pkg of ['python-wasi', 'numpy-wasi', 'pandas-wasi']) {
+for (const pkg of ['python-wasi', 'numpy-wasi', 'pandas-wasi', ...dataPackages]) {
   const step = core.readStepFile(require.resolve(`@wasi-pystack/${pkg}/wasi-step.json`));
   for (const configuration of Object.keys(step.configurations)) {
     try {
