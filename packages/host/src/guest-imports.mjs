@@ -22,7 +22,9 @@ function sleepInterruptibly(pollOneoff, getMemory) {
   const cell = new Int32Array(new SharedArrayBuffer(4));
   return (inPtr, outPtr, count, neventsPtr) => {
     const memory = getMemory();
-    if (!memory || count === 0) return pollOneoff(inPtr, outPtr, count, neventsPtr);
+    // Out-of-range pointers go to node:wasi, which answers them with an errno.
+    const fits = (ptr, bytes) => ptr + bytes <= (memory?.buffer.byteLength ?? 0);
+    if (!memory || count === 0 || !fits(inPtr, count * SUBSCRIPTION_BYTES) || !fits(outPtr, count * EVENT_BYTES) || !fits(neventsPtr, 4)) return pollOneoff(inPtr, outPtr, count, neventsPtr);
     const view = new DataView(memory.buffer);
     const waits = [];
     for (let i = 0; i < count; i++) {
@@ -118,8 +120,9 @@ function boundedPrinting(imports, maxPrintedBytes, getMemory, budget) {
   return {
     ...sticky,
     fd_write: (fd, iovs, count, nwritten) => {
-      if (fd === 1 || fd === 2) {
-        const view = new DataView(getMemory().buffer);
+      const buffer = getMemory().buffer;
+      if ((fd === 1 || fd === 2) && iovs + count * IOVEC_BYTES <= buffer.byteLength) {
+        const view = new DataView(buffer);
         for (let i = 0; i < count; i++) budget.printed += view.getUint32(iovs + i * IOVEC_BYTES + 4, true);
         if (budget.printed > maxPrintedBytes) stop();
       }
