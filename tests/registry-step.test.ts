@@ -150,3 +150,35 @@ describe('a setuptools recipe that cannot build', () => {
   }, BUILD_TIMEOUT);
 });
 
+describe('a step from an installed package that is data, made at test time', () => {
+  // The same step as above, shipped the way a package of the toolchain is: a folder in node_modules
+  // with a package.json naming its step file, and the workspace naming the package as a dependency.
+  // No TypeScript anywhere, and no list in the plugin.
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wasi-pystack-packaged-'));
+    cpSync(join(FIXTURE, 'app'), join(dir, 'app'), { recursive: true });
+    cpSync(join(ROOT, 'deps'), join(dir, 'deps'), { recursive: true });
+    mkdirSync(join(dir, 'node_modules'));
+    for (const entry of readdirSync(join(ROOT, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules', entry), join(dir, 'node_modules', entry));
+    const pkg = join(dir, 'node_modules', 'markupsafe-wasi');
+    cpSync(join(FIXTURE, 'recipes', 'markupsafe'), pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'markupsafe-wasi', version: '1.0.0', 'wasi-pystack': { step: 'wasi-step.json' } }));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, dependencies: { 'markupsafe-wasi': '1.0.0' } }));
+    const inputs = { compile: [{ env: 'WASI_SDK_PATH' }], bundle: [{ env: 'WASI_SDK_PATH' }], build: [{ env: 'WASI_SDK_PATH' }] };
+    writeFileSync(join(dir, 'nx.json'), JSON.stringify({ plugins: [{ plugin: '@wasi-pystack/nx-plugin', options: { inputs } }], useDaemonProcess: false, analytics: false, neverConnectToCloud: true }));
+  });
+
+  it('is found, built for the project that pins the package, and its C code runs in the module', () => {
+    const app = nx(dir, 'show', 'project', 'app', '--json');
+    expect(app.code, app.out).toBe(0);
+    const targets = JSON.parse(app.out.slice(app.out.indexOf('{'), app.out.lastIndexOf('}') + 1)).targets;
+    expect(Object.keys(targets)).toEqual(expect.arrayContaining(['compile-python-wasi', 'compile-markupsafe', 'bundle', 'build']));
+    const build = nx(dir, 'run', 'app:build', '--outputStyle=static');
+    expect(build.code, build.out.slice(-4000)).toBe(0);
+    const r = wasmtime.run(join(dir, 'app', 'dist', 'app.wasm'), ['-c', 'import markupsafe, sys; print(markupsafe.__wasi_pystack_patched__, "markupsafe._speedups" in sys.builtin_module_names, markupsafe.escape("<&>"))']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('0001 True &lt;&amp;&gt;\n');
+  }, BUILD_TIMEOUT);
+});
+
