@@ -66,7 +66,11 @@ export class Sandbox {
     for (const sub of OUTPUT_FOLDERS) mkdirSync(join(this.dir, sub));
   }
 
-  /** What breaks the limits now (bytes, entries, depth), or undefined. Stops counting at the first excess. */
+  /**
+   * What breaks the limits now (bytes, entries, depth), or undefined. Stops counting at the first
+   * excess. It walks by path (Node has no readdir beneath a held descriptor) while the guest runs:
+   * safe because a node:wasi guest cannot make a link (guest-imports.mjs); entries are lstat'ed.
+   */
   violation(): string | undefined {
     const { maxBytes, maxEntries } = this.limits;
     let bytes = 0;

@@ -19,8 +19,29 @@ DEFAULT_MAX_OUTPUT_FILES = 1_000
 MAX_SANDBOX_DEPTH = 64  # deeper folders are a flood too: their paths outgrow what file calls take
 TOO_LONG = "the sandbox has a path longer than the host can name"  # it would hide what is below it
 OUTPUT_FOLDERS = ("metadata", "subcontent")
+PATH_MAX = 4096  # Linux's: a longer path cannot be named to the host's file calls
+_NOT_A_FOLDER = object()
+_DIR_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 _OPEN_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _in_folder(dir_fd, name, use):
+    """use(fd) on folder `name` (beneath dir_fd) opened without following a link; returns what it
+    returns, _NOT_A_FOLDER when `name` is a link or no folder (never followed), or None when it is
+    gone (the guest removed it)."""
+    try:
+        fd = os.open(name, _DIR_NO_FOLLOW, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR):
+            return _NOT_A_FOLDER
+        raise
+    try:
+        return use(fd)
+    finally:
+        os.close(fd)
 
 
 def _mib(size):
@@ -75,35 +96,38 @@ class Sandbox:
             os.mkdir(os.path.join(self.path, sub))
 
     def violation(self):
-        """What breaks the limits now (bytes, entries, depth), or None; stops at the first excess."""
-        size = entries = 0
-        pending = [(self.path, 0)]
-        while pending:
-            folder, depth = pending.pop()
+        """What breaks the limits now (bytes, entries, depth, a path the host could not name), or
+        None; stops at the first excess. Walks beneath held folder descriptors (the guest runs
+        meanwhile: a folder it swaps for a link is not followed, only skipped)."""
+        count = {"entries": 0, "bytes": 0}
+
+        def visit(fd, path, depth):
             try:
-                listing = list(os.scandir(folder))
-            except OSError as e:  # else removed while we looked (the guest is running)
-                if e.errno == errno.ENAMETOOLONG:
-                    return TOO_LONG
-                continue
+                listing = list(os.scandir(fd))
+            except OSError:
+                return None
             for entry in listing:
-                entries += 1
-                if entries > self.max_entries:
+                count["entries"] += 1
+                if count["entries"] > self.max_entries:
                     return f"the sandbox holds more than {self.max_entries} files and folders (limit sandbox_max_entries)"
+                if len(os.fsencode(path)) + 1 + len(os.fsencode(entry.name)) >= PATH_MAX:
+                    return TOO_LONG
                 try:
                     st = entry.stat(follow_symlinks=False)
-                except OSError as e:
-                    if e.errno == errno.ENAMETOOLONG:
-                        return TOO_LONG
+                except OSError:  # removed while we looked
                     continue
-                size += max(st.st_size, getattr(st, "st_blocks", 0) * 512)
-                if size > self.max_bytes:
+                count["bytes"] += max(st.st_size, getattr(st, "st_blocks", 0) * 512)
+                if count["bytes"] > self.max_bytes:
                     return f"the sandbox holds more than {_mib(self.max_bytes)} (limit sandbox_max_bytes)"
                 if stat.S_ISDIR(st.st_mode):
                     if depth + 1 >= MAX_SANDBOX_DEPTH:
                         return f"the sandbox has folders nested more than {MAX_SANDBOX_DEPTH} deep"
-                    pending.append((entry.path, depth + 1))
-        return None
+                    why = _in_folder(fd, entry.name, lambda child: visit(child, f"{path}/{entry.name}", depth + 1))
+                    if why is not None and why is not _NOT_A_FOLDER:  # a folder swapped for a link: skipped
+                        return why
+            return None
+
+        return _in_folder(None, self.path, lambda root: visit(root, self.path, 0))
 
     def collect(self, max_output_bytes=DEFAULT_MAX_OUTPUT_BYTES, max_output_files=DEFAULT_MAX_OUTPUT_FILES):
         """{"metadata": {name: text}, "subcontent": {name: bytes}, "refused": [{"path", "reason"}]}.
@@ -141,7 +165,7 @@ def _refusal(st):
 
 
 class _OutputReader:
-    """Reads the output folders of one sandbox, counting against one quota."""
+    """Reads the output folders of one sandbox beneath held folder descriptors, counting against one quota."""
 
     def __init__(self, root, max_bytes, max_files):
         self.root, self.max_bytes, self.max_files = root, max_bytes, max_files
@@ -149,40 +173,43 @@ class _OutputReader:
 
     def read_folder(self, folder):
         out = {}
-        top = os.path.join(self.root, folder)
 
-        def walk(relative, depth):
-            full = os.path.join(top, relative) if relative else top
+        def walk(dir_fd, name, relative, depth):
             path = f"/{folder}/{relative}" if relative else f"/{folder}"
             try:
-                st = os.lstat(full)
+                st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
             except FileNotFoundError:
                 return  # the guest removed it: no outputs there
-            if stat.S_ISDIR(st.st_mode):
-                if depth >= MAX_SANDBOX_DEPTH:
-                    self.refused.append({"path": path, "reason": f"a folder nested more than {MAX_SANDBOX_DEPTH} deep: not read"})
+            if not stat.S_ISDIR(st.st_mode):
+                if not relative:
+                    self.refused.append({"path": path, "reason": f"{_kind(st.st_mode)} where the host made a folder: not read"})
                     return
-                for name in sorted(os.listdir(full)):
-                    walk(f"{relative}/{name}" if relative else name, depth + 1)
+                data = self.read_file(name, path, st, dir_fd)
+                if data is not None:
+                    out[relative] = data
                 return
-            if not relative:
-                self.refused.append({"path": path, "reason": f"{_kind(st.st_mode)} where the host made a folder: not read"})
+            if depth >= MAX_SANDBOX_DEPTH:
+                self.refused.append({"path": path, "reason": f"a folder nested more than {MAX_SANDBOX_DEPTH} deep: not read"})
                 return
-            data = self.read_file(full, path, st)
-            if data is not None:
-                out[relative] = data
 
-        walk("", 0)
+            def each(fd):
+                for child in sorted(os.listdir(fd)):
+                    walk(fd, child, f"{relative}/{child}" if relative else child, depth + 1)
+
+            if _in_folder(dir_fd, name, each) is _NOT_A_FOLDER:
+                self.refused.append({"path": path, "reason": LINK_REFUSED})
+
+        _in_folder(None, self.root, lambda root: walk(root, folder, "", 0))
         return out
 
-    def read_file(self, full, path, seen):
+    def read_file(self, name, path, seen, dir_fd=None):
         """A regular file with one name, opened without following a link (a link swapped in after
         the lstat is refused by the open itself) and checked again on the open descriptor."""
         if not stat.S_ISREG(seen.st_mode):
             self.refused.append({"path": path, "reason": _refusal(seen)})
             return None
         try:
-            fd = os.open(full, _OPEN_NO_FOLLOW)
+            fd = os.open(name, _OPEN_NO_FOLLOW, dir_fd=dir_fd)
         except OSError as e:
             if e.errno == errno.ELOOP:
                 self.refused.append({"path": path, "reason": LINK_REFUSED})
