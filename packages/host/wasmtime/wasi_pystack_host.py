@@ -258,12 +258,8 @@ def process_input(target, sandbox, input_path, env=(), entry="process", print_to
         inst = target
     try:
         started = time.perf_counter()
-        line["rc"] = inst.call(entry, watch=lambda: sandbox.violation() or inst.open_files_violation())
+        line["rc"] = inst.call(entry, watch=sandbox.violation)
         line["process_ms"] = round((time.perf_counter() - started) * 1000, 3)
-        too_many = inst.open_files_violation()
-        if too_many is not None:  # opened in a burst the watch did not see: the instance goes
-            inst.close()
-            raise SandboxLimitExceeded(too_many)
     finally:
         if inst is not target:
             line["instantiate_ms"] = round(inst.instantiate_ms, 3)

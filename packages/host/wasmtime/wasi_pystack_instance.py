@@ -54,17 +54,18 @@ class Instance:
 
     def call(self, name, *args, watch=None):
         """Calls export `name`; returns its result (0 for none). On failure the instance is closed.
-        watch: see WasmtimeHost._enter (process_input passes its sandbox's limit check)."""
+        watch: see WasmtimeHost._enter (process_input passes its sandbox's limit check); the
+        instance's own limits (printing, open files) are checked beside it and after the call."""
         if self.store is None:
             raise RuntimeError("the instance is closed (a run failed or close() was called)")
         func = self.exports[name]
         if self._printed is not None:
             self._printed.start_call()
-            watch = either(watch, self._printed.violation)
         try:
-            result = self.host._enter(self.store, lambda: func(self.store, *args), lambda: memory_size(self.store, self._instance), watch)
-            if self._printed is not None and self._printed.violation() is not None:
-                raise SandboxLimitExceeded(self._printed.violation())
+            result = self.host._enter(self.store, lambda: func(self.store, *args), lambda: memory_size(self.store, self._instance), either(watch, self.limits_violation))
+            over = self.limits_violation()  # reached in a burst the watch did not see: the instance goes
+            if over is not None:
+                raise SandboxLimitExceeded(over)
         except wasmtime.ExitTrap as e:
             self._forward_printed()
             self.close()
@@ -79,6 +80,10 @@ class Instance:
     def _forward_printed(self):
         if self._printed is not None:
             self._printed.settle()
+
+    def limits_violation(self):
+        """Why the guest is past the instance's own limits (printing, open files), or None."""
+        return (self._printed.violation() if self._printed is not None else None) or self.open_files_violation()
 
     def open_files_violation(self):
         """Why the guest holds too many open files (each is a host descriptor), or None. Counts the
