@@ -45,7 +45,7 @@ describe('a step from one recipe file and a patch, in a scratch workspace', () =
     expect(r.code, r.out).toBe(0);
     const step = JSON.parse(r.out.slice(r.out.indexOf('{'), r.out.lastIndexOf('}') + 1));
     expect(step.targets.compile).toMatchObject({ executor: '@wasi-pystack/nx-plugin:compile', options: { step: 'recipes/markupsafe/wasi-step.json', outputPath: 'dist/markupsafe' } });
-    expect(step.targets['compile-python-wasi'].executor).toBe('@wasi-pystack/python-wasi:compile');
+    expect(step.targets['compile-python-wasi']).toMatchObject({ executor: '@wasi-pystack/nx-plugin:compile', options: { step: '@wasi-pystack/python-wasi/wasi-step.json' } });
     const app = nx(dir, 'show', 'project', 'app', '--json');
     const targets = JSON.parse(app.out.slice(app.out.indexOf('{'), app.out.lastIndexOf('}') + 1)).targets;
     expect(targets.bundle.options.inputs).toEqual(['app/dist/steps/python-wasi', 'dist/markupsafe']);

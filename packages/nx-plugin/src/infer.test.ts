@@ -60,8 +60,8 @@ describe('inferStepProject', () => {
     expect(p.root).toBe('packages/pandas-wasi');
     expect(p.implicitDependencies).toEqual(['python-wasi', 'numpy-wasi']);
     expect(p.targets.compile).toMatchObject({
-      executor: '@wasi-pystack/pandas-wasi:compile',
-      options: { outputPath: 'dist/pandas-wasi', upstream: { 'python-wasi': 'dist/python-wasi', 'numpy-wasi': 'dist/numpy-wasi' } },
+      executor: '@wasi-pystack/nx-plugin:compile',
+      options: { step: 'packages/pandas-wasi/wasi-step.json', outputPath: 'dist/pandas-wasi', upstream: { 'python-wasi': 'dist/python-wasi', 'numpy-wasi': 'dist/numpy-wasi' } },
       configurations: { pandas3: { configuration: 'pandas3', outputPath: 'dist/pandas3/pandas-wasi', upstream: { 'python-wasi': 'dist/python-wasi', 'numpy-wasi': 'dist/pandas3/numpy-wasi' } } },
       dependsOn: [{ projects: ['python-wasi'], target: 'compile' }, { projects: ['numpy-wasi'], target: 'compile' }],
     });
@@ -101,8 +101,8 @@ describe('inferProject', () => {
     const p = inferProject('apps/report/pyproject.toml', facts, lock, withoutSteps);
     expect(Object.keys(p.targets)).toEqual(['compile-python-wasi', 'compile-numpy-wasi', 'compile-pandas-wasi', 'bundle', 'build']);
     expect(p.targets['compile-pandas-wasi']).toMatchObject({
-      executor: '@wasi-pystack/pandas-wasi:compile',
-      options: { upstream: { 'python-wasi': 'apps/report/dist/steps/python-wasi', 'numpy-wasi': 'apps/report/dist/steps/numpy-wasi' }, outputPath: 'apps/report/dist/steps/pandas-wasi' },
+      executor: '@wasi-pystack/nx-plugin:compile',
+      options: { step: 'packages/pandas-wasi/wasi-step.json', upstream: { 'python-wasi': 'apps/report/dist/steps/python-wasi', 'numpy-wasi': 'apps/report/dist/steps/numpy-wasi' }, outputPath: 'apps/report/dist/steps/pandas-wasi' },
       dependsOn: ['compile-python-wasi', 'compile-numpy-wasi'],
     });
     expect(p.targets.build).toMatchObject({
@@ -124,7 +124,7 @@ describe('inferProject', () => {
   it("gives a pandas 3 project its own compile targets in that configuration, even beside this workspace's step projects", () => {
     const p = inferProject('apps/p3/pyproject.toml', { name: 'p3', dependencies: ['pandas==3.1.1'] }, lock, withSteps);
     expect(p.implicitDependencies).toEqual(['python-wasi']);
-    expect(p.targets['compile-numpy-wasi'].options).toEqual({ upstream: { 'python-wasi': 'dist/python-wasi' }, outputPath: 'apps/p3/dist/steps/numpy-wasi', configuration: 'pandas3' });
+    expect(p.targets['compile-numpy-wasi'].options).toEqual({ step: 'packages/numpy-wasi/wasi-step.json', upstream: { 'python-wasi': 'dist/python-wasi' }, outputPath: 'apps/p3/dist/steps/numpy-wasi', configuration: 'pandas3' });
     expect(p.targets['compile-pandas-wasi'].options).toMatchObject({ upstream: { 'numpy-wasi': 'apps/p3/dist/steps/numpy-wasi' }, configuration: 'pandas3' });
   });
 

@@ -7,8 +7,8 @@ import { configurationOf, DEFAULT_CONFIGURATION, getStep, stepHasOwnLibraries, s
  */
 type Input = string | Record<string, unknown>;
 
-/** The executor that builds any registered step (a workspace's own step files have no package of their own). */
-export const GENERIC_COMPILE_EXECUTOR = '@wasi-pystack/nx-plugin:compile';
+/** The executor that builds every registered step, CPython's included (core's one step executor). */
+export const COMPILE_EXECUTOR = '@wasi-pystack/nx-plugin:compile';
 /** The executor that builds a step's own C libraries, beside its upstream steps. */
 export const LIBRARIES_EXECUTOR = '@wasi-pystack/nx-plugin:libraries';
 
@@ -48,22 +48,31 @@ export interface InferContext {
 }
 
 const upstreamOutputs = { dependentTasksOutputFiles: '**/*', transitive: true };
-const packageInputs = (...packages: string[]): Input[] => [{ externalDependencies: packages.map((p) => `@wasi-pystack/${p}`) }, { env: 'WASI_SDK_PATH' }];
-/** The package a packaged step's executor lives in ("@wasi-pystack/numpy-wasi:compile" -> numpy-wasi). */
-const executorPackage = (step: RegisteredStep) => (step.executor ? step.executor.split(':')[0].replace('@wasi-pystack/', '') : 'nx-plugin');
+const packageInputs = (...packages: string[]): Input[] => [{ externalDependencies: packages.map((p) => (p.startsWith('@') ? p : `@wasi-pystack/${p}`)) }, { env: 'WASI_SDK_PATH' }];
+
+/**
+ * How a compile target names its step file: by its path in the workspace, or, for a step file that
+ * lies outside (an installed package's), by its package ("@wasi-pystack/numpy-wasi/wasi-step.json"),
+ * which reads the same on every machine.
+ */
+export function stepFileOption(workspaceRoot: string, step: RegisteredStep): string {
+  const inWorkspace = relative(workspaceRoot, step.file);
+  if (!inWorkspace.startsWith('..')) return inWorkspace;
+  return step.package ? `${step.package}/${basename(step.file)}` : step.file;
+}
 
 /** Options and target of one step's compile in one configuration, given where its upstream outputs are. */
 function compileTarget(ctx: InferContext, step: RegisteredStep, outputPath: string, upstream: Record<string, string>, configuration: string, dependsOn: unknown[], projectRoot?: string) {
-  const generic = !step.executor;
+  // A packaged step's files (step file, recipe, patches) come with its package; a workspace's are files here.
   const inputs = [
-    ...(ctx.options.inputs?.compile ?? packageInputs(executorPackage(step), 'core')),
-    ...(projectRoot ? ['{projectRoot}/**/*', '!{projectRoot}/dist/**/*', '!{projectRoot}/node_modules/**/*'] : generic ? [`{workspaceRoot}/${relative(ctx.workspaceRoot, step.file)}`] : []),
+    ...(ctx.options.inputs?.compile ?? packageInputs(...(step.package ? [step.package] : []), 'nx-plugin', 'core')),
+    ...(projectRoot ? ['{projectRoot}/**/*', '!{projectRoot}/dist/**/*', '!{projectRoot}/node_modules/**/*'] : step.package ? [] : [`{workspaceRoot}/${relative(ctx.workspaceRoot, step.file)}`]),
     upstreamOutputs,
   ];
   return {
-    executor: step.executor ?? GENERIC_COMPILE_EXECUTOR,
+    executor: COMPILE_EXECUTOR,
     options: {
-      ...(generic ? { step: relative(ctx.workspaceRoot, step.file) } : {}),
+      step: stepFileOption(ctx.workspaceRoot, step),
       outputPath,
       upstream,
       ...(configuration !== DEFAULT_CONFIGURATION ? { configuration } : {}),
@@ -119,7 +128,7 @@ export function inferStepProject(ctx: InferContext, step: RegisteredStep) {
     const compile = targets.compile as { inputs: Input[]; dependsOn: unknown[] };
     targets.libraries = {
       executor: LIBRARIES_EXECUTOR,
-      options: { step: relative(ctx.workspaceRoot, step.file) },
+      options: { step: stepFileOption(ctx.workspaceRoot, step) },
       configurations: Object.fromEntries(configurations.map((c) => [c, configurationOf(step, c) !== DEFAULT_CONFIGURATION ? { configuration: c } : {}])),
       cache: true,
       inputs: compile.inputs.filter((i) => i !== upstreamOutputs),

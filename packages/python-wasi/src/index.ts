@@ -1,41 +1,30 @@
 import { join } from 'node:path';
-import { buildCPython, readCPythonRecipe, readLock, type LoadedCPythonRecipe } from '@wasi-pystack/core';
+import { buildRegisteredStep, readLock, readStepFile, stepRecipe, type LoadedCPythonRecipe } from '@wasi-pystack/core';
 
-/** This step in core's registry: its builder and its one configuration. */
+/** This step in core's registry: its builder (cpython) and its one configuration. Core builds it. */
 export const STEP_FILE = join(__dirname, '..', 'wasi-step.json');
-
-/** CPython's recipe: configure flags and cache, Setup.local, what the stdlib keeps (see core's CPythonRecipe). */
-export const RECIPE_FILE = join(__dirname, '..', 'recipes', 'cpython-3.13.json');
-/** The C libraries behind stdlib modules, as data (core's library recipes format). */
+/** The C libraries behind stdlib modules, as data (core's library recipes format); the recipe names it. */
 export const LIBRARY_RECIPES_FILE = join(__dirname, '..', 'recipes', 'libraries.json');
-/** Patches to CPython's source, each with its reason (packages/python-wasi/patches). */
-export const PATCHES_DIR = join(__dirname, '..', 'patches');
 
 export interface PythonWasiOptions {
   workspaceRoot: string;
   /** Where the finished output is copied (the Nx target's output). */
   outDir: string;
   jobs?: number;
-  /** The path of a CPython recipe file. Default: RECIPE_FILE. */
+  /** A CPython recipe file that replaces the step's. */
   recipe?: string;
 }
 
-export interface PythonWasiResult {
-  outDir: string;
-  /** Native build Python, used by later steps (bundling, cross-compiling extensions). */
-  buildPython: string;
-  version: string;
-}
-
-export function cpythonRecipe(file = RECIPE_FILE, workspaceRoot?: string): LoadedCPythonRecipe {
-  return readCPythonRecipe(file, workspaceRoot ? readLock(workspaceRoot) : undefined);
+/** The CPython recipe of the step file: configure flags and cache, Setup.local, what the stdlib keeps. */
+export function cpythonRecipe(workspaceRoot?: string): LoadedCPythonRecipe {
+  return stepRecipe(readStepFile(STEP_FILE), undefined, workspaceRoot ? readLock(workspaceRoot) : undefined).recipe as LoadedCPythonRecipe;
 }
 
 /**
- * Builds CPython for wasm32-wasip1 from its recipe: the C libraries, the native build Python, then the
- * host Python (core's buildCPython). Each phase is cached outside the clone; the result is copied to
- * options.outDir.
+ * Builds CPython for wasm32-wasip1 from the step file, as nx-plugin's compile does (core's
+ * buildRegisteredStep): the C libraries, the native build Python, then the host Python. Each phase is
+ * cached outside the clone; the result is copied to options.outDir.
  */
-export async function buildPythonWasi(options: PythonWasiOptions): Promise<PythonWasiResult> {
-  return buildCPython(cpythonRecipe(options.recipe, options.workspaceRoot), options);
+export async function buildPythonWasi(options: PythonWasiOptions): Promise<{ outDir: string; version: string }> {
+  return buildRegisteredStep(readStepFile(STEP_FILE), { workspaceRoot: options.workspaceRoot, outDir: options.outDir, jobs: options.jobs, recipe: options.recipe, upstream: {} });
 }

@@ -4,10 +4,9 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { WasiPystackError } from '../errors';
-import { buildRegisteredStep, readStepFile, type BuildStepOptions, type RegisteredStep } from './step-registry';
+import { buildRegisteredStep, PACKAGE_STEP_FIELD, readStepFile, type BuildStepOptions, type RegisteredStep } from './step-registry';
 
-/** The field of a package's package.json that names the step file it ships. */
-export const PACKAGE_STEP_FIELD = 'wasi-pystack';
+export { PACKAGE_STEP_FIELD };
 
 /** node_modules/<name>/package.json in one of `from` or a folder above it (as Node resolves a package). */
 export function findPackageJson(name: string, from: string[]): string | undefined {

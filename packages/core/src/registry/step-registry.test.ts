@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock } from '../lock';
-import { getStep, parseStepFile, stepRecipe, stepRegistry, stepsForDependencies, upstreamClosure } from './step-registry';
+import { resolveStepFileOption } from './step-executor';
+import { buildsInterpreter, getStep, parseStepFile, readStepFile, stepRecipe, stepRegistry, stepsForDependencies, upstreamClosure, withRecipe } from './step-registry';
 
 const WORKSPACE = resolve(__dirname, '..', '..', '..', '..');
 const PACKAGED = ['python-wasi', 'numpy-wasi', 'pandas-wasi'].map((p) => join(WORKSPACE, 'packages', p, 'wasi-step.json'));
@@ -60,5 +61,30 @@ describe('the step registry', () => {
   it("says which builder a recipe is for when a step names another one's recipe", () => {
     const [file] = stepFiles([{ step: 'x', builder: 'c-extension', configurations: { default: { recipe: join(WORKSPACE, 'packages', 'numpy-wasi', 'recipes', 'numpy-2.4.json') } } }]);
     expect(() => stepRecipe(getStep(stepRegistry([file]), 'x'))).toThrowError(/is a recipe of format 'wasi-pystack-meson-recipe\/1', and the step's builder 'c-extension' takes 'wasi-pystack-c-extension-recipe\/1'/);
+  });
+
+  it('knows the interpreter step by its builder, and each packaged step by the package that ships it', () => {
+    expect([...registry.steps.values()].filter(buildsInterpreter).map((s) => s.step)).toEqual(['python-wasi']);
+    expect(getStep(registry, 'numpy-wasi').package).toBe('@wasi-pystack/numpy-wasi');
+    const [loose] = stepFiles([{ step: 'loose' }]);
+    expect(readStepFile(loose).package).toBeUndefined();
+  });
+
+  it('refuses a step file that names an executor: every step builds through the one step executor', () => {
+    const text = JSON.stringify({ format: 'wasi-pystack-step/1', step: 'x', description: 'd', builder: 'meson', upstream: [], configurations: { default: { recipe: 'r.json' } }, executor: '@wasi-pystack/numpy-wasi:compile' });
+    expect(() => parseStepFile(text, 's.json')).toThrowError('s.json has 1 problem(s)\n  executor: unknown key');
+  });
+
+  it("replaces a configuration's recipe with a given file (an experiment's overlay)", () => {
+    const numpy = getStep(registry, 'numpy-wasi');
+    const overlay = join(WORKSPACE, 'packages', 'numpy-wasi', 'recipes', 'numpy-2.5.json');
+    expect(stepRecipe(withRecipe(numpy, undefined, overlay), 'default', lock).recipe.source).toBe('numpy-2.5');
+    expect(stepRecipe(withRecipe(numpy, 'pandas3', undefined), 'pandas3', lock).recipe.source).toBe('numpy-2.5');
+  });
+
+  it('finds a step file by a path in the workspace or by the package that ships it', () => {
+    expect(resolveStepFileOption('packages/numpy-wasi/wasi-step.json', WORKSPACE)).toBe(join(WORKSPACE, 'packages', 'numpy-wasi', 'wasi-step.json'));
+    expect(readStepFile(resolveStepFileOption('@wasi-pystack/numpy-wasi/wasi-step.json', WORKSPACE)).step).toBe('numpy-wasi');
+    expect(() => resolveStepFileOption('@wasi-pystack/scipy-wasi/wasi-step.json', WORKSPACE)).toThrowError(/neither a file in .* nor in an installed package\nFix: install @wasi-pystack\/scipy-wasi/);
   });
 });

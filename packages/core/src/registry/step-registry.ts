@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { WasiPystackError } from '../errors';
 import { findPinned, readLock, requiredClosure, type SourceLock } from '../lock';
-import { readManifest } from '../manifest';
+import { readManifest, type BuildManifest } from '../manifest';
 import { resolveToolchain } from '../cxx-runtime/cxx-runtime';
 import { buildCExtensionPackage, parseCExtensionRecipe, type LoadedCExtensionRecipe } from '../recipes/c-extension-recipe';
 import { buildCPython } from '../recipes/cpython-pipeline';
@@ -25,14 +25,21 @@ export const STEP_FILE = 'wasi-step.json';
 export const STEP_FORMAT = 'wasi-pystack-step/1';
 export const DEFAULT_CONFIGURATION = 'default';
 
-/** Which pipeline builds a step's recipes, and the recipe format each takes. */
+/**
+ * The one builder table: which builder builds a step's recipes, the recipe format each takes, and
+ * whether its output is the interpreter the other builders compile against (every project's module
+ * starts from that step).
+ */
 export const BUILDERS = {
-  cpython: 'wasi-pystack-cpython-recipe/1',
-  meson: 'wasi-pystack-meson-recipe/1',
-  'c-extension': 'wasi-pystack-c-extension-recipe/1',
-  setuptools: 'wasi-pystack-setuptools-recipe/1',
+  cpython: { format: 'wasi-pystack-cpython-recipe/1', interpreter: true },
+  meson: { format: 'wasi-pystack-meson-recipe/1', interpreter: false },
+  'c-extension': { format: 'wasi-pystack-c-extension-recipe/1', interpreter: false },
+  setuptools: { format: 'wasi-pystack-setuptools-recipe/1', interpreter: false },
 } as const;
 export type BuilderName = keyof typeof BUILDERS;
+
+/** Whether a step builds the interpreter (its builder's `interpreter`). */
+export const buildsInterpreter = (step: Pick<StepFile, 'builder'>) => BUILDERS[step.builder].interpreter;
 
 export interface StepFile {
   format: typeof STEP_FORMAT;
@@ -44,8 +51,6 @@ export interface StepFile {
   upstream: string[];
   /** "default" and any others ("pandas3"); each a recipe file (relative to this file) or an inline recipe. */
   configurations: Record<string, { recipe: string | Record<string, unknown> }>;
-  /** The Nx executor of the compile target. Default: nx-plugin's, which builds any step. */
-  executor?: string;
   /** A command module of this step's whole stack (bundle and build targets): dist/modules/<name>.wasm. */
   module?: { name: string; description: string };
 }
@@ -53,6 +58,8 @@ export interface StepFile {
 export interface RegisteredStep extends StepFile {
   /** The step file. */
   file: string;
+  /** The installed package that ships the step file (its package.json names it), if one does. */
+  package?: string;
 }
 
 const check: Check = object({
@@ -62,7 +69,6 @@ const check: Check = object({
   builder: oneOf(...Object.keys(BUILDERS)),
   upstream: listOf(string),
   configurations: mapOf(object({ recipe: (v, path, problems) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : string(v, path, problems)) })),
-  'executor?': string,
   'module?': object({ name: string, description: string }),
 });
 
@@ -77,10 +83,24 @@ export function parseStepFile(text: string, file: string): RegisteredStep {
   return { ...step, file };
 }
 
+/** The field of a package's package.json that names the step file it ships. */
+export const PACKAGE_STEP_FIELD = 'wasi-pystack';
+
+/** The package whose package.json, beside the step file, names it in PACKAGE_STEP_FIELD. */
+function shippingPackage(file: string): string | undefined {
+  const manifest = join(dirname(file), 'package.json');
+  if (!existsSync(manifest)) return undefined;
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string } & Record<string, { step?: unknown } | undefined>;
+  const step = pkg[PACKAGE_STEP_FIELD]?.step;
+  return typeof step === 'string' && typeof pkg.name === 'string' && resolve(dirname(manifest), step) === file ? pkg.name : undefined;
+}
+
 export function readStepFile(file: string): RegisteredStep {
   if (!existsSync(file)) throw new WasiPystackError(`no step file at ${file}`, `name a ${STEP_FILE} that exists`);
   // Absolute, so that the recipe's relative paths (patches, allow lists) do not depend on the working folder.
-  return parseStepFile(readFileSync(file, 'utf8'), resolve(file));
+  const step = parseStepFile(readFileSync(file, 'utf8'), resolve(file));
+  const pkg = shippingPackage(step.file);
+  return pkg ? { ...step, package: pkg } : step;
 }
 
 export interface StepRegistry {
@@ -148,7 +168,8 @@ export function stepRecipe(step: RegisteredStep, configuration = DEFAULT_CONFIGU
     text = readFileSync(file, 'utf8');
   }
   const format = (parseJsonFile(text, file) as { format?: string })?.format;
-  if (format !== BUILDERS[step.builder]) throw new WasiPystackError(`${file} is a recipe of format '${format}', and the step's builder '${step.builder}' takes '${BUILDERS[step.builder]}'`, 'correct the recipe\'s format or the step\'s builder');
+  const expected = BUILDERS[step.builder].format;
+  if (format !== expected) throw new WasiPystackError(`${file} is a recipe of format '${format}', and the step's builder '${step.builder}' takes '${expected}'`, 'correct the recipe\'s format or the step\'s builder');
   const named = <T extends { name: string }>(r: T): T => (inline ? { ...r, name: step.step } : r);
   if (step.builder === 'cpython') return { builder: 'cpython', recipe: named(parseCPythonRecipe(text, file, lock)) };
   if (step.builder === 'meson') return { builder: 'meson', recipe: named(parseMesonRecipe(text, file, lock)) };
@@ -173,8 +194,8 @@ export function stepsForDependencies(registry: StepRegistry, lock: SourceLock, d
   // Each step's recipes are read once: which lock key each configuration builds.
   const sources = new Map([...registry.steps.values()].map((s) => [s.step, stepSources(s)]));
   const builders = [...sources].flatMap(([step, byConfiguration]) => Object.entries(byConfiguration).map(([configuration, source]) => ({ step, configuration, source })));
-  const python = builders.find((b) => b.source === 'cpython' && b.configuration === DEFAULT_CONFIGURATION);
-  if (python) wanted.set(python.step, { configuration: DEFAULT_CONFIGURATION, source: 'cpython' });
+  const python = [...registry.steps.values()].find(buildsInterpreter);
+  if (python) wanted.set(python.step, { configuration: DEFAULT_CONFIGURATION, source: sources.get(python.step)![DEFAULT_CONFIGURATION] });
   for (const key of requiredClosure(lock, keys)) {
     const builder = builders.find((b) => b.source === key);
     if (!builder) continue;
@@ -199,6 +220,8 @@ export interface BuildStepOptions {
   /** Where the output is copied (the Nx target's output). */
   outDir: string;
   jobs?: number;
+  /** A recipe file of the step's builder that replaces the configuration's (experiments, overlays). */
+  recipe?: string;
 }
 
 /**
@@ -221,18 +244,30 @@ export async function buildRegisteredStepLibraries(step: RegisteredStep, options
   return { outDir: built?.outDir };
 }
 
+/** The step with its configuration's recipe replaced by the given file (BuildStepOptions.recipe). */
+export function withRecipe(step: RegisteredStep, configuration: string | undefined, recipe: string | undefined): RegisteredStep {
+  if (!recipe) return step;
+  return { ...step, configurations: { ...step.configurations, [configurationOf(step, configuration ?? DEFAULT_CONFIGURATION)]: { recipe: resolve(recipe) } } };
+}
+
+/** Whether a step output is the interpreter's: its manifest names the build Python that compiles against it. */
+export const isInterpreterManifest = (manifest: BuildManifest) => typeof manifest.facts.buildPython === 'string';
+
 /** Builds one registered step with its builder (on the step engine). */
-export async function buildRegisteredStep(step: RegisteredStep, options: BuildStepOptions): Promise<{ outDir: string; version: string }> {
+export async function buildRegisteredStep(registered: RegisteredStep, options: BuildStepOptions): Promise<{ outDir: string; version: string }> {
+  const step = withRecipe(registered, options.configuration, options.recipe);
   const { builder, recipe } = stepRecipe(step, options.configuration, readLock(options.workspaceRoot));
   const missing = step.upstream.filter((u) => !options.upstream[u]);
   if (missing.length) throw new WasiPystackError(`${step.step} builds on ${missing.join(', ')}, and no output folder was given for it`, `pass upstream.${missing[0]} (the output folder of that step)`);
-  // Upstream outputs by the name their manifests give (cpython, numpy, ...): what recipes call them.
-  const byManifest = Object.fromEntries(step.upstream.map((u) => [readManifest(options.upstream[u]).name, options.upstream[u]]));
   const common = { workspaceRoot: options.workspaceRoot, outDir: options.outDir, jobs: options.jobs };
   if (builder === 'cpython') return buildCPython(recipe, common);
-  const pythonWasi = byManifest.cpython;
-  if (!pythonWasi) throw new WasiPystackError(`${step.step} builds a Python package, and none of its upstream steps (${step.upstream.join(', ') || 'none'}) is CPython`, 'add the step that builds CPython (python-wasi) to upstream');
-  if (builder === 'meson') return buildMesonPackage(recipe, { ...common, pythonWasi, upstream: byManifest });
-  if (builder === 'setuptools') return buildSetuptoolsPackage(recipe, { ...common, pythonWasi, upstream: byManifest });
+  // The interpreter among the upstream outputs is the one whose manifest names a build Python; the
+  // others are packages, by the name their manifests give (numpy, ...), as recipes refer to them.
+  const outputs = step.upstream.map((u) => ({ dir: options.upstream[u], manifest: readManifest(options.upstream[u]) }));
+  const pythonWasi = outputs.find((o) => isInterpreterManifest(o.manifest))?.dir;
+  if (!pythonWasi) throw new WasiPystackError(`${step.step} builds a Python package, and none of its upstream steps (${step.upstream.join(', ') || 'none'}) builds the interpreter`, 'add the step that builds CPython (python-wasi) to upstream');
+  const packages = Object.fromEntries(outputs.filter((o) => o.dir !== pythonWasi).map((o) => [o.manifest.name, o.dir]));
+  if (builder === 'meson') return buildMesonPackage(recipe, { ...common, pythonWasi, upstream: packages });
+  if (builder === 'setuptools') return buildSetuptoolsPackage(recipe, { ...common, pythonWasi, upstream: packages });
   return buildCExtensionPackage(recipe, { ...common, pythonWasi });
 }

@@ -1,26 +1,5 @@
-import { join } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
-import { reportFailure } from '@wasi-pystack/core';
-import { buildNumpyWasi, type NumpyWasiOptions } from '../../index';
-import type { CompileExecutorOptions } from './schema';
+import { stepCompileExecutor } from '@wasi-pystack/core';
+import { STEP_FILE } from '../../index';
 
-export function normalizeOptions(options: CompileExecutorOptions, workspaceRoot: string): NumpyWasiOptions {
-  return {
-    workspaceRoot,
-    pythonWasi: join(workspaceRoot, options.upstream?.['python-wasi'] ?? options.pythonWasi ?? 'dist/python-wasi'),
-    outDir: join(workspaceRoot, options.outputPath ?? 'dist/numpy-wasi'),
-    jobs: options.jobs,
-    configuration: options.configuration,
-    recipe: options.recipe && options.recipe.endsWith('.json') ? join(workspaceRoot, options.recipe) : options.recipe,
-  };
-}
-
-export default async function compileExecutor(options: CompileExecutorOptions, context: ExecutorContext) {
-  try {
-    await buildNumpyWasi(normalizeOptions(options, context.root));
-    return { success: true };
-  } catch (e) {
-    reportFailure(e);
-    return { success: false };
-  }
-}
+/** Builds this package's step: core's one step executor (nx-plugin's compile) with this step file. */
+export default stepCompileExecutor(STEP_FILE);

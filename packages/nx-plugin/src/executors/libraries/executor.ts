@@ -1,6 +1,5 @@
-import { isAbsolute, join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { buildRegisteredStepLibraries, readStepFile, reportFailure } from '@wasi-pystack/core';
+import { buildRegisteredStepLibraries, readStepFile, reportFailure, resolveStepFileOption } from '@wasi-pystack/core';
 import type { LibrariesExecutorOptions } from './schema';
 
 /**
@@ -10,7 +9,7 @@ import type { LibrariesExecutorOptions } from './schema';
  */
 export default async function librariesExecutor(options: LibrariesExecutorOptions, context: ExecutorContext) {
   try {
-    const stepFile = isAbsolute(options.step) ? options.step : join(context.root, options.step);
+    const stepFile = resolveStepFileOption(options.step, context.root);
     const { outDir } = await buildRegisteredStepLibraries(readStepFile(stepFile), { workspaceRoot: context.root, configuration: options.configuration, jobs: options.jobs });
     console.log(outDir ? `${options.step}: C libraries in ${outDir}` : `${options.step}: no C libraries of its own`);
     return { success: true };
