@@ -6,6 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createNodes } from '@wasi-pystack/nx-plugin';
+// @ts-expect-error: a plain ES module of tools/, without types
+import { builtModuleSizes, packageStepFiles, readFigures, regenerate, renderBlocks } from '../tools/docs-figures.mjs';
+import { stepRegistry } from '@wasi-pystack/core';
 
 const ROOT = join(__dirname, '..');
 const DOCUMENTS = [
@@ -54,6 +57,77 @@ describe('the documents', () => {
         .map((path) => `${doc}: ${path}`),
     );
     expect(missing).toEqual([]);
+  });
+
+  it("name each package's own files (core/src/..., or src/, recipes/, patches/ in its README) that exist", () => {
+    const packages = readdirSync(join(ROOT, 'packages'));
+    const missing = DOCUMENTS.flatMap((doc) => {
+      const own = doc.startsWith('packages/') ? doc.split('/')[1] : undefined;
+      return [...read(doc).matchAll(/`([a-z][a-z0-9-]*\/[A-Za-z0-9_.\-/]+\.[a-z]+)`/g)]
+        .map((m) => m[1])
+        .flatMap((path) => {
+          const first = path.split('/')[0];
+          if (packages.includes(first)) return [[path, `packages/${path}`]];
+          if (first === 'dist' || existsSync(join(ROOT, first))) return []; // the workspace's (checked above) or a build's
+          // In a package's README: its own folders, and any TypeScript file, relative to the package or its src/.
+          if (own && (existsSync(join(ROOT, 'packages', own, first)) || existsSync(join(ROOT, 'packages', own, 'src', first)) || path.endsWith('.ts'))) return [[path, `packages/${own}/${path}`, `packages/${own}/src/${path}`]];
+          return [];
+        })
+        .filter(([, ...full]) => !full.some((f) => existsSync(join(ROOT, f))))
+        .map(([path]) => `${doc}: ${path}`);
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('name packages, executors and executor options that exist', () => {
+    const packages = new Map(readdirSync(join(ROOT, 'packages')).filter((p) => existsSync(join(ROOT, 'packages', p, 'package.json'))).map((p) => [JSON.parse(read(`packages/${p}/package.json`)).name as string, p]));
+    const wrong = DOCUMENTS.flatMap((doc) => {
+      const text = read(doc);
+      const names = [...text.matchAll(/@wasi-pystack\/([a-z][a-z0-9-]*)(?::([a-z][a-z0-9-]*))?/g)].flatMap((m) => {
+        const dir = packages.get(`@wasi-pystack/${m[1]}`);
+        if (!dir) return [`${doc}: ${m[0]}: no such package`];
+        if (!m[2]) return [];
+        const executors = existsSync(join(ROOT, 'packages', dir, 'executors.json')) ? JSON.parse(read(`packages/${dir}/executors.json`)).executors : {};
+        if (!executors[m[2]]) return [`${doc}: ${m[0]}: ${m[1]} has no executor ${m[2]}`];
+        // "options `a`, `b`" in the same sentence names the executor's schema properties.
+        const sentence = text.slice(m.index!, text.indexOf('.', m.index! + m[0].length + 1) + 1);
+        const listed = /options? ((?:`[a-zA-Z]+`(?:, | and | or )?)+)/.exec(sentence)?.[1].match(/`([a-zA-Z]+)`/g)?.map((o) => o.slice(1, -1)) ?? [];
+        const schema = JSON.parse(read(`packages/${dir}/${executors[m[2]].schema.replace(/^\.\/dist/, 'src')}`)).properties;
+        return listed.filter((o) => !(o in schema)).map((o) => `${doc}: ${m[0]}: no option ${o} (it has ${Object.keys(schema).join(', ')})`);
+      });
+      return names;
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('name steps the registry has', () => {
+    const steps = new Set(stepRegistry(packageStepFiles()).steps.keys());
+    const packages = new Set(readdirSync(join(ROOT, 'packages')));
+    const unknown = DOCUMENTS.flatMap((doc) => [...read(doc).matchAll(/`([a-z0-9]+-wasi)`/g)].filter((m) => !steps.has(m[1]) && !packages.has(m[1])).map((m) => `${doc}: ${m[1]}`));
+    expect(unknown).toEqual([]);
+  });
+
+  it('hold generated blocks as the registry and docs/figures.json render them (node tools/docs-figures.mjs)', () => {
+    const stale = regenerate().filter((d: { text: string; next: string }) => d.next !== d.text).map((d: { file: string }) => relative(ROOT, d.file));
+    expect(stale).toEqual([]);
+    const used = new Set(regenerate().flatMap((d: { names: string[] }) => d.names));
+    expect([...used].sort()).toEqual(Object.keys(renderBlocks()).sort());
+  });
+
+  it('see a stale figure put back into a generated block', () => {
+    const configurations = regenerate().find((d: { file: string }) => d.file.endsWith('docs/configurations.md'));
+    const staleDoc = configurations.text.replace(/\| `python-pandas\.wasm` \| [0-9.]+ MB/, '| `python-pandas.wasm` | 44.1 MB');
+    expect(staleDoc).not.toBe(configurations.text);
+    expect(staleDoc).not.toBe(configurations.next);
+  });
+
+  it('give the sizes of the modules as they are built (node tools/docs-figures.mjs --record after a change)', () => {
+    const figures = readFigures();
+    const built = builtModuleSizes(figures);
+    const differ = Object.entries(figures.modules as Record<string, Record<string, number | null>>).flatMap(([c, modules]) =>
+      Object.entries(modules).filter(([m, bytes]) => built[c][m] !== undefined && built[c][m] !== bytes).map(([m, bytes]) => `${c}/${m}.wasm: recorded ${bytes}, built ${built[c][m]}`),
+    );
+    expect(differ).toEqual([]);
   });
 
   it('name npm scripts that exist', () => {

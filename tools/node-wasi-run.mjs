@@ -74,7 +74,7 @@ async function main(opts) {
       for (const outcome of outcomes) process.stdout.write(`WADUP ${JSON.stringify(wadupLine(outcome, opts.freshInstance))}\n`);
       return 0;
     }
-    return (await pool.runCommand({ args: opts.args, env: opts.env, dirs: opts.dirs, deadlineMs: opts.deadlineMs })).value;
+    return (await pool.runCommandModule({ args: opts.args, env: opts.env, dirs: opts.dirs, deadlineMs: opts.deadlineMs })).value;
   } catch (error) {
     if (!(error instanceof WasiRunError)) throw error;
     process.stderr.write(`node-wasi-run.mjs: ${error.reason}: ${error.message}\n`);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildPythonFact } from './build-python';
+import { buildPythonFact } from './builders/build-python';
 import { mapBuildPaths, prefixMapFlags, relocateTextFiles, sourceDateEpoch } from './build-paths';
 import { requireBuildPython } from './manifest';
 import { publishOutput } from './workspace-output';

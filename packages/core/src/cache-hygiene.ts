@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceLock } from './lock';
-import { sourcesDir, stepsDir } from './paths';
+import { sourcesDir, stepsDir } from './workspace-facts';
 import { processAlive } from './step-cache';
 
 /** Bytes below a path (symlinks counted as themselves, never followed). */

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readLock } from './lock';
 import { cacheUsage } from './cache-hygiene';
-import { cacheRoot } from './paths';
-import { resolveRegistries } from './registries';
+import { cacheRoot } from './workspace-facts';
+import { resolveRegistries } from './package-registries';
 import { EMBEDDED_APT_PACKAGES, EMBEDDED_LLVM_BIN, missingHostPrograms } from './toolchain';
 import { APT_PACKAGES, LLVM_VERSION, WASMTIME_PYTHON_PIN, venvPython } from './workspace-facts';
 

@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { WasiPystackError } from './errors';
 import type { SourceEntry } from './lock';
 import { log } from './log';
-import { sourcesDir } from './paths';
-import { mirrorUrl, resolveRegistries, type RegistryConfig } from './registries';
+import { sourcesDir } from './workspace-facts';
+import { mirrorUrl, resolveRegistries, type RegistryConfig } from './package-registries';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WasiPystackError } from './errors';
-import { parseJsonFile } from './recipes/validate';
+import { parseJsonFile } from './recipe-formats/validate';
 
 /** One pinned upstream source. */
 export interface SourceEntry {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { WasiPystackError } from './errors';
-import { cacheRoot } from './paths';
+import { cacheRoot } from './workspace-facts';
 
 export const MANIFEST_FILE = 'wasi-manifest.json';
 

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { log } from './log';
-import { stepsDir } from './paths';
+import { stepsDir } from './workspace-facts';
 
 /**
  * A finished build step lives in <cache>/steps/<step>/<key>/, where key hashes everything that decides

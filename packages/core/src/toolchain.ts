@@ -5,7 +5,7 @@ import { WasiPystackError } from './errors';
 import { fetchSource } from './fetch';
 import { getSource, type SourceLock } from './lock';
 import { log } from './log';
-import { toolchainsDir } from './paths';
+import { toolchainsDir } from './workspace-facts';
 import { queryCommand } from './run';
 import { APT_PACKAGES, LLVM_BIN, LLVM_VERSION } from './workspace-facts';
 

@@ -13,7 +13,6 @@ import { dirname, join } from 'node:path';
 import { WasiPystackError } from './errors';
 
 export type ConfigurationName = 'default' | 'pandas3';
-export type StepName = 'python-wasi' | 'numpy-wasi' | 'pandas-wasi';
 
 export interface AptPackage {
   package: string;
@@ -29,7 +28,7 @@ interface ConfigurationDirs {
   bundles: string;
   modules: string;
   /** Steps this configuration takes from the default configuration's outputs. */
-  sharedSteps: StepName[];
+  sharedSteps: string[];
 }
 
 /** The shape of workspace-facts.data.json. */
@@ -39,7 +38,7 @@ export interface StaticWorkspaceFacts {
   wasmtimeCache: { defaultMaxMb: number };
   tools: { wasmtimePython: string; llvm: string; llvmBin: string };
   apt: AptPackage[];
-  dist: { facts: string; steps: StepName[]; configurations: Record<ConfigurationName, ConfigurationDirs> };
+  dist: { facts: string; steps: string[]; configurations: Record<ConfigurationName, ConfigurationDirs> };
 }
 
 /**
@@ -103,7 +102,7 @@ export function wasmtimeCacheMaxMb(env: NodeJS.ProcessEnv = process.env): number
 export interface DistLayout {
   configuration: ConfigurationName;
   /** Each step's output folder. */
-  steps: Record<StepName, string>;
+  steps: Record<string, string>;
   /** Folder of the bundles (`<bundles>/<name>/bundle.bin`). */
   bundles: string;
   /** Folder of the modules (`<modules>/<name>.wasm`). */
@@ -125,9 +124,9 @@ const under = (workspaceRoot: string | undefined, path: string) => (workspaceRoo
  * except the steps it shares with the default configuration). Relative to the workspace root unless
  * one is given.
  */
-export function stepOutputDir(step: StepName | string, configuration: ConfigurationName | string = 'default', workspaceRoot?: string): string {
+export function stepOutputDir(step: string, configuration: ConfigurationName | string = 'default', workspaceRoot?: string): string {
   const dirs = configurationDirs(configuration);
-  const owner = (dirs.sharedSteps as string[]).includes(step) ? configurationDirs('default') : dirs;
+  const owner = dirs.sharedSteps.includes(step) ? configurationDirs('default') : dirs;
   return under(workspaceRoot, `${owner.stepOutputs}/${step}`);
 }
 
@@ -143,7 +142,7 @@ export function modulePath(name: string, configuration: ConfigurationName | stri
 
 /** The whole layout of a configuration (relative to the workspace root unless one is given). */
 export function distLayout(configuration: ConfigurationName = 'default', workspaceRoot?: string): DistLayout {
-  const steps = Object.fromEntries(STEP_NAMES.map((s) => [s, stepOutputDir(s, configuration, workspaceRoot)])) as Record<StepName, string>;
+  const steps = Object.fromEntries(STEP_NAMES.map((s) => [s, stepOutputDir(s, configuration, workspaceRoot)]));
   const dirs = configurationDirs(configuration);
   return { configuration, steps, bundles: under(workspaceRoot, dirs.bundles), modules: under(workspaceRoot, dirs.modules) };
 }

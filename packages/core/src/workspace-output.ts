@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { relocateTextFiles, type BuildPaths } from './build-paths';
-import { cacheRoot } from './paths';
+import { cacheRoot } from './workspace-facts';
 import { DONE_MARKER } from './step-cache';
 
 /**

@@ -1,4 +1,5 @@
 import MagicString, { type SourceMap } from 'magic-string';
+import { ownInitSymbol, staticInitSymbol } from '@wasi-pystack/core';
 
 /**
  * Cython names a module's init function after the last part of its name: pandas._libs.tslibs.base
@@ -8,7 +9,7 @@ import MagicString, { type SourceMap } from 'magic-string';
  */
 export function uniqueInitSymbol(moduleName: string): string {
   if (!/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(moduleName)) throw new Error(`not a dotted module name: ${moduleName}`);
-  return `PyInit_${moduleName.replace(/\./g, '__')}`;
+  return staticInitSymbol(moduleName);
 }
 
 export interface PatchResult {
@@ -20,8 +21,8 @@ export interface PatchResult {
 
 /** Renames PyInit_<last part> to uniqueInitSymbol(moduleName) in Cython-generated C or C++. */
 export function renameInitFunction(code: string, moduleName: string, fileName = `${moduleName}.c`): PatchResult {
-  const base = moduleName.split('.').pop()!;
-  const from = new RegExp(`\\bPyInit_${base}\\b`, 'g');
+  const own = ownInitSymbol(moduleName);
+  const from = new RegExp(`\\b${own}\\b`, 'g');
   const to = uniqueInitSymbol(moduleName);
   const s = new MagicString(code);
   let replacements = 0;
@@ -31,6 +32,6 @@ export function renameInitFunction(code: string, moduleName: string, fileName = 
     replacements++;
     if (/^\s*\(\s*void\s*\)\s*$/m.test(code.slice(m.index! + m[0].length, code.indexOf('\n', m.index!)))) definitions++;
   }
-  if (definitions === 0) throw new Error(`${fileName}: no definition of PyInit_${base}; is it Cython output for ${moduleName}?`);
+  if (definitions === 0) throw new Error(`${fileName}: no definition of ${own}; is it Cython output for ${moduleName}?`);
   return { code: s.toString(), map: s.generateMap({ source: fileName, includeContent: false, hires: true }), replacements };
 }

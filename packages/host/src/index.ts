@@ -33,8 +33,8 @@ async function withPool<T>(module: string | LoadedModule, options: LoadOptions &
 }
 
 /** Runs a command module once (a one-worker pool, closed afterwards). */
-export function runCommand(module: string | LoadedModule, options: RunOptions & LoadOptions & Pick<PoolOptions, 'stackMb'> = {}): Promise<RunResult> {
-  return withPool(module, options, (pool) => pool.runCommand(options));
+export function runCommandModule(module: string | LoadedModule, options: RunOptions & LoadOptions & Pick<PoolOptions, 'stackMb'> = {}): Promise<RunResult> {
+  return withPool(module, options, (pool) => pool.runCommandModule(options));
 }
 
 /** Runs a reactor's process() once per input, `options.size` at a time; one outcome per input. */

@@ -109,7 +109,7 @@ export class HostPool {
   }
 
   /** Runs a command module's _start with a fresh instance; resolves with its exit code. */
-  runCommand(options: RunOptions = {}): Promise<RunResult> {
+  runCommandModule(options: RunOptions = {}): Promise<RunResult> {
     if (this.module.kind !== 'command') return Promise.reject(new HostError(`${this.module.source} is a reactor: call its functions with call()`));
     return this.submit('command', undefined, options);
   }

@@ -1,4 +1,5 @@
 """A small wasmtime host for wasi-pystack modules (CPython + NumPy + pandas in one wasm32-wasip1 module).
+(Longer than 250 lines for this docstring: it is the wasmtime host's manual; the code is 200 lines.)
 
 Standard library + the PyPI `wasmtime` package (the embedding API); tested with wasmtime-py
 25.0.0, 27.0.2, 38.0.0, 39.0.0, 47.0.1, 50.0.1 and 51.0.0. Six modules in this folder (put it on

@@ -11,7 +11,7 @@ import { queryCommand, readLock, resolveToolchain, venvPython, type Toolchain } 
 import { exceptionForm, stripExceptionsIfNone, translateIfExnref, usesExceptionHandling } from './exceptions';
 import { takeSnapshot } from './snapshot';
 import { sameStateLayout } from './snapshot-image';
-import { C_DIR } from './index';
+import { C_DIR } from './plan';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const PROBE = join(ROOT, 'tests', 'fixtures', 'cxx-exceptions', 'probe.cpp');

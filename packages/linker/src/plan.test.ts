@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BuildManifest } from '@wasi-pystack/core';
-import { planLink, STACK_SIZE } from './index';
+import { planLink, STACK_SIZE } from './plan';
 
 function fixture(entry?: { module: string; function: string }) {
   const bundle = mkdtempSync(join(tmpdir(), 'bundle-'));

@@ -19,7 +19,7 @@ export interface NumpyWasiOptions {
 
 /** The recipe of a configuration of the step file (default: the default one). */
 export function numpyRecipe(configuration?: string, workspaceRoot?: string): LoadedMesonRecipe {
-  return stepRecipe(readStepFile(STEP_FILE), configuration, workspaceRoot ? readLock(workspaceRoot) : undefined).recipe as LoadedMesonRecipe;
+  return stepRecipe<LoadedMesonRecipe>(readStepFile(STEP_FILE), configuration, workspaceRoot ? readLock(workspaceRoot) : undefined).recipe;
 }
 
 /** Builds NumPy's extension modules as static archives and its Python package, as nx-plugin's compile does; see README.md. */

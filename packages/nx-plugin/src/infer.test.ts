@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readLock, stepsForDependencies } from '@wasi-pystack/core';
 import { inferProject, inferStepProject, type InferContext } from './infer';
 import { createNodes, packagedStepFiles, readPyprojectFacts, workspaceRegistry } from './plugin';
@@ -91,6 +91,32 @@ describe('inferStepProject', () => {
       options: { step: 'recipes/demo/wasi-step.json', outputPath: 'dist/demo', upstream: { 'python-wasi': 'recipes/demo/dist/steps/python-wasi' } },
       dependsOn: ['compile-python-wasi'],
     });
+  });
+
+  it("reports a step whose recipe does not read (in the target's metadata and on stderr) instead of swallowing it", () => {
+    const root = mkdtempSync(join(tmpdir(), 'steps-'));
+    mkdirSync(join(root, 'recipes', 'demo'), { recursive: true });
+    const file = join(root, 'recipes', 'demo', 'wasi-step.json');
+    writeFileSync(file, JSON.stringify({ format: 'wasi-pystack-step/1', step: 'demo', description: 'a demo', builder: 'meson', upstream: ['python-wasi'], configurations: { default: { recipe: 'missing.json' } } }));
+    const reg = workspaceRegistry(root, [file]);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const p = inferStepProject({ workspaceRoot: root, registry: reg, stepProjects: new Map([['demo', file]]), options: {} }, reg.steps.get('demo')!);
+    const problems = (p.targets.compile as { metadata: { problems: string[] } }).metadata.problems;
+    expect(warn).toHaveBeenCalledWith(`[wasi-pystack] ${problems[0]}`);
+    warn.mockRestore();
+    expect(problems).toEqual([expect.stringMatching(/^demo: .*configurations\/default\/recipe names .*missing\.json, which does not exist$/)]);
+  });
+
+  it('says when a pyproject.toml with [tool.wasi-pystack] is not valid TOML, and stays quiet about other tools\' files', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nxplugin-'));
+    writeFileSync(join(root, 'ours.toml'), '[project]\nname = "x\n[tool.wasi-pystack]\n');
+    writeFileSync(join(root, 'theirs.toml'), '[project\n');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    expect(readPyprojectFacts(join(root, 'ours.toml'))).toBeUndefined();
+    expect(readPyprojectFacts(join(root, 'theirs.toml'))).toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toMatch(/ours\.toml is not valid TOML, so it makes no project: /);
+    warn.mockRestore();
   });
 });
 

@@ -85,11 +85,17 @@ function compileTarget(ctx: InferContext, step: RegisteredStep, outputPath: stri
   };
 }
 
-/** stepHasOwnLibraries, or false for a recipe that does not read: its compile target reports that. */
-function ownLibraries(step: RegisteredStep, configuration: string): boolean {
+/**
+ * stepHasOwnLibraries, or false with the reason when the step's recipe does not read: inference goes
+ * on (the step's compile target reports the same error when it runs), and the reason is shown in the
+ * target's metadata (`nx show project`) and printed, never swallowed.
+ */
+function ownLibraries(step: RegisteredStep, configuration: string, problems: string[]): boolean {
   try {
     return stepHasOwnLibraries(step, configuration);
-  } catch {
+  } catch (e) {
+    const problem = `${step.step}${configuration === DEFAULT_CONFIGURATION ? '' : `:${configuration}`}: ${(e as Error).message.split('\n')[0]}`;
+    if (!problems.includes(problem)) problems.push(problem);
     return false;
   }
 }
@@ -123,7 +129,13 @@ export function inferStepProject(ctx: InferContext, step: RegisteredStep) {
     ...compileTarget(ctx, step, output(step.step, DEFAULT_CONFIGURATION), upstreamOf(step.step, DEFAULT_CONFIGURATION), DEFAULT_CONFIGURATION, step.upstream.map(stepTask), root),
     configurations: Object.fromEntries(configurations.map((c) => [c, { outputPath: output(step.step, c), upstream: upstreamOf(step.step, c), ...(configurationOf(step, c) !== DEFAULT_CONFIGURATION ? { configuration: c } : {}) }])),
   };
-  if ([DEFAULT_CONFIGURATION, ...configurations].some((c) => ownLibraries(step, c))) {
+  const problems: string[] = [];
+  const withLibraries = [DEFAULT_CONFIGURATION, ...configurations].map((c) => ownLibraries(step, c, problems)).some(Boolean);
+  if (problems.length) {
+    (targets.compile as { metadata: Record<string, unknown> }).metadata.problems = problems;
+    for (const p of problems) console.warn(`[wasi-pystack] ${p}`);
+  }
+  if (withLibraries) {
     // No dependencies: Nx builds them while the upstream steps compile, on the core they leave idle.
     const compile = targets.compile as { inputs: Input[]; dependsOn: unknown[] };
     targets.libraries = {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { packagedStepFile, readLock, readStepFile, STEP_FILE, stepRegistry, type StepRegistry } from '@wasi-pystack/core';
@@ -16,10 +16,13 @@ interface NodesContext {
 /** Reads what inference needs from a pyproject.toml; undefined when it has no [tool.wasi-pystack]. */
 export function readPyprojectFacts(file: string): PyprojectFacts | undefined {
   let doc: Record<string, any>;
+  const text = readFileSync(file, 'utf8');
   try {
-    doc = parseToml(readFileSync(file, 'utf8')) as Record<string, any>;
-  } catch {
-    return undefined; // Not ours to report: the bundle step names a broken pyproject.toml precisely.
+    doc = parseToml(text) as Record<string, any>;
+  } catch (e) {
+    // Ours when it names our table: say so (it makes no project until fixed); another tool's file is not ours.
+    if (/^\s*\[tool\.wasi-pystack\]/m.test(text)) console.warn(`[wasi-pystack] ${file} is not valid TOML, so it makes no project: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
   }
   const tool = doc.tool?.['wasi-pystack'];
   if (!tool || typeof tool !== 'object') return undefined;
@@ -40,6 +43,25 @@ export function workspaceRegistry(workspaceRoot: string, workspaceStepFiles: str
   const packaged = packagedStepFiles(workspaceRoot);
   const named = (options.steps ?? []).map((f) => (isAbsolute(f) ? f : join(workspaceRoot, f)));
   return stepRegistry([...packaged, ...named, ...workspaceStepFiles]);
+}
+
+/** Folders no step file of the workspace lies in. */
+const NOT_SEARCHED = new Set(['node_modules', 'dist', '.git', '.nx', 'tmp']);
+
+/**
+ * The workspace's own step files (what Nx hands createNodes, found the same way for commands that run
+ * outside Nx): every wasi-step.json below the root, outside node_modules and build outputs.
+ */
+export function workspaceStepFiles(workspaceRoot: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && !NOT_SEARCHED.has(entry.name)) walk(join(dir, entry.name));
+      else if (entry.isFile() && entry.name === STEP_FILE) found.push(join(dir, entry.name));
+    }
+  };
+  walk(workspaceRoot);
+  return found.sort();
 }
 
 /**

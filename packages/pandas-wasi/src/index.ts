@@ -21,7 +21,7 @@ export interface PandasWasiOptions {
 
 /** The recipe of a configuration of the step file (default: the default one). */
 export function pandasRecipe(configuration?: string, workspaceRoot?: string): LoadedMesonRecipe {
-  return stepRecipe(readStepFile(STEP_FILE), configuration, workspaceRoot ? readLock(workspaceRoot) : undefined).recipe as LoadedMesonRecipe;
+  return stepRecipe<LoadedMesonRecipe>(readStepFile(STEP_FILE), configuration, workspaceRoot ? readLock(workspaceRoot) : undefined).recipe;
 }
 
 /**

@@ -17,7 +17,7 @@ export interface PythonWasiOptions {
 
 /** The CPython recipe of the step file: configure flags and cache, Setup.local, what the stdlib keeps. */
 export function cpythonRecipe(workspaceRoot?: string): LoadedCPythonRecipe {
-  return stepRecipe(readStepFile(STEP_FILE), undefined, workspaceRoot ? readLock(workspaceRoot) : undefined).recipe as LoadedCPythonRecipe;
+  return stepRecipe<LoadedCPythonRecipe>(readStepFile(STEP_FILE), undefined, workspaceRoot ? readLock(workspaceRoot) : undefined).recipe;
 }
 
 /**

@@ -30,8 +30,8 @@ const assets = [
   [require('@wasi-pystack/linker').C_DIR, 'runtime.c'],
   [require('@wasi-pystack/stub-bundler').PYTHON_DIR, 'bundle_importer.py'],
   [require('@wasi-pystack/stub-bundler').PYTHON_DIR, 'make_bundle.py'],
-  [require('@wasi-pystack/python-wasi').PATCHES_DIR, 'function-casts.allow'],
-  [require('@wasi-pystack/numpy-wasi').PATCHES_DIR, 'function-casts.allow'],
+  [dirname(require('@wasi-pystack/python-wasi').STEP_FILE), 'patches/function-casts.allow'],
+  [dirname(require('@wasi-pystack/numpy-wasi').STEP_FILE), 'patches/function-casts.allow'],
   [require('@wasi-pystack/core').BUNDLED_LOCK, ''],
   [require('@wasi-pystack/core').SETUPTOOLS_HELPERS_DIR, 'cross_compiler.py'],
   [require('@wasi-pystack/core').SETUPTOOLS_HELPERS_DIR, 'pep517_wheel.py'],
@@ -49,8 +49,8 @@ for (const pkg of ['python-wasi', 'numpy-wasi', 'pandas-wasi', ...dataPackages])
   for (const configuration of Object.keys(step.configurations)) {
     try {
       const { recipe } = core.stepRecipe(step, configuration);
-      // A recipe's cast allow-list may be absent (none reviewed); its patches and libraries may not.
-      for (const file of [...recipe.patchFiles, recipe.librariesFile].filter(Boolean)) if (!existsSync(file)) report.missingAssets.push(file);
+      // Every file a recipe names ships (stepRecipe refuses a named allow list or libraries file that is not there).
+      for (const file of [...recipe.patchFiles, recipe.librariesFile, recipe.castAllowListFile].filter(Boolean)) if (!existsSync(file)) report.missingAssets.push(file);
     } catch (e) {
       report.missingAssets.push(`${pkg} (${configuration}): ${e.message.split('\n').join(' ')}`);
     }

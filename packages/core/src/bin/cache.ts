@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { cacheUsage, planPrune, prune } from '../cache-hygiene';
 import { parseLock, readLock } from '../lock';
-import { cacheRoot, findWorkspaceRoot } from '../paths';
+import { cacheRoot } from '../workspace-facts';
+import { findWorkspaceRoot } from '../workspace-root';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 const [command = 'size', ...rest] = process.argv.slice(2);

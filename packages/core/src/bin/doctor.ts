@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints what the toolchain found on this machine and what is missing, with the fix.
 import { doctorChecks } from '../doctor';
-import { findWorkspaceRoot } from '../paths';
+import { findWorkspaceRoot } from '../workspace-root';
 
 const checks = doctorChecks(findWorkspaceRoot());
 for (const c of checks) {

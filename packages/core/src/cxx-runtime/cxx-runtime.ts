@@ -4,8 +4,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { WasiPystackError } from '../errors';
 import type { SourceLock } from '../lock';
-import { toolchainsDir } from '../paths';
-import { buildLibraryPrefix, readLibraryRecipes } from '../recipes/library-recipe';
+import { toolchainsDir } from '../workspace-facts';
+import { buildLibraryPrefix, readLibraryRecipes } from '../builders/c-libraries';
 import { stepOutputIdentity } from '../step-cache';
 import { resolveBaseToolchain, writeWrapper, type CxxRuntime, type Toolchain } from '../toolchain';
 

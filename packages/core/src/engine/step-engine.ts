@@ -14,12 +14,12 @@ import { codeIdentity } from './code-identity';
 
 /**
  * The one step engine. Every compiled step (the build Python, C libraries, CPython's host build,
- * meson packages) is a StepDefinition: what goes in (a recipe's content, a source, patches, the
+ * the packages) is a StepDefinition: what goes in (a recipe's content, a source, patches, the
  * toolchain, upstream identities, the code that builds it) and named phases that build it. The
  * engine keys the step cache by all of that, fetches and verifies the source, unpacks and patches
  * it, runs each phase timed and logged, records the phase times beside the finished entry, and
- * copies the result to where the caller wants it. Builders (meson-pipeline.ts, build-python.ts,
- * library-recipe.ts, python-wasi's host build) only say what their phases do.
+ * copies the result to where the caller wants it. The builders (builders/: cpython.ts, meson.ts,
+ * setuptools.ts, c-extension.ts, c-libraries.ts, build-python.ts) only say what their phases do.
  */
 export interface StepContext {
   /** The step's output folder (temporary until the step succeeds). */

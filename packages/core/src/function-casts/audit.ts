@@ -5,6 +5,7 @@ import { scanMethodTables, type MethodEntryMismatch } from './method-tables';
 import { WasiPystackError } from '../errors';
 import { log as logLine } from '../log';
 import { FUNCTION_CAST_WARNING_FLAGS, castId, classifyCast, parseFunctionCasts, type CastKind, type ClassifiedCast, type PathContext } from './cast-warnings';
+import type { StepContext, StepPhase } from '../engine/step-engine';
 
 /**
  * The guard against signature-mismatch traps at compile time: every function-pointer cast whose wasm
@@ -140,6 +141,23 @@ export function auditStepFunctionCasts(input: Omit<FunctionCastAuditInput, 'log'
   }
   writeFileSync(join(input.outDir, 'function-casts.json'), JSON.stringify(audit, null, 1) + '\n');
   return audit;
+}
+
+/** Where a step's compiler ran and what the audit reads, from the step's folders. */
+export type CastAuditPaths = (ctx: Pick<StepContext, 'src' | 'work'>) => { buildDir: string; sourceRoots: string[]; scanRoots?: string[] };
+
+/**
+ * The function-cast audit as the phase every builder runs after its compiles: any cast or
+ * method-table entry that would trap on wasm fails the step here (see auditStepFunctionCasts).
+ */
+export function castAuditPhase(what: string, allowList: string | undefined, paths: CastAuditPaths): StepPhase {
+  return {
+    name: 'function-cast audit',
+    run: ({ src, work, out, logFile }) => {
+      const { scanRoots, ...where } = paths({ src, work });
+      auditStepFunctionCasts({ logFile, outDir: out, paths: where, allowList, what, scanRoots });
+    },
+  };
 }
 
 /** What of the audit goes into a step's cache key: the warning flags, the mode and the reviewed list. */

@@ -43,14 +43,14 @@ export function packagedStep(name: string, from: string[] = [process.cwd()]): Re
     const installed = findPackageJson(name, from) !== undefined;
     throw new WasiPystackError(
       installed ? `${name} ships no step: its package.json has no "${PACKAGE_STEP_FIELD}": { "step": ... } field` : `${name} is not installed (looked in node_modules from ${from.join(', ')})`,
-      installed ? 'name a package that builds a step (python-wasi, numpy-wasi, numexpr-wasi, ...)' : `npm install ${name}`,
+      installed ? `name a package whose package.json has "${PACKAGE_STEP_FIELD}": { "step": ... }` : `npm install ${name}`,
     );
   }
   return readStepFile(file);
 }
 
 /**
- * Builds the step an installed package ships (for example `@wasi-pystack/numexpr-wasi`), with its
+ * Builds the step an installed package ships (a package that is data: its package.json names its step file), with its
  * upstream steps' output folders by step name; see buildRegisteredStep.
  */
 export function buildPackagedStep(name: string, options: BuildStepOptions): Promise<{ outDir: string; version: string }> {

@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock } from '../lock';
 import { resolveStepFileOption } from './step-executor';
-import { buildsInterpreter, getStep, parseStepFile, readStepFile, stepRecipe, stepRegistry, stepsForDependencies, upstreamClosure, withRecipe } from './step-registry';
+import { stepsForDependencies } from './project-steps';
+import { buildsInterpreter, getStep, parseStepFile, readStepFile, stepRecipe, stepRegistry, upstreamClosure, withRecipe } from './step-registry';
 
 const WORKSPACE = resolve(__dirname, '..', '..', '..', '..');
 const PACKAGED = ['python-wasi', 'numpy-wasi', 'pandas-wasi'].map((p) => join(WORKSPACE, 'packages', p, 'wasi-step.json'));
@@ -33,7 +34,7 @@ describe('the step registry', () => {
     expect(stepRecipe(getStep(registry, 'numpy-wasi'), 'pandas3', lock).recipe.source).toBe('numpy-2.5');
     const pandas = stepRecipe(getStep(registry, 'pandas-wasi'), 'default', lock);
     expect(pandas.builder).toBe('meson');
-    expect(pandas.builder === 'meson' && pandas.recipe.hooks).toEqual(['cython-patcher']);
+    expect(pandas.builder === 'meson' && pandas.recipe.hooks).toEqual(['@wasi-pystack/cython-patcher']);
   });
 
   it('chooses the steps a project needs by its pins', () => {
@@ -86,5 +87,13 @@ describe('the step registry', () => {
     expect(resolveStepFileOption('packages/numpy-wasi/wasi-step.json', WORKSPACE)).toBe(join(WORKSPACE, 'packages', 'numpy-wasi', 'wasi-step.json'));
     expect(readStepFile(resolveStepFileOption('@wasi-pystack/numpy-wasi/wasi-step.json', WORKSPACE)).step).toBe('numpy-wasi');
     expect(() => resolveStepFileOption('@wasi-pystack/scipy-wasi/wasi-step.json', WORKSPACE)).toThrowError(/neither a file in .* nor in an installed package\nFix: install @wasi-pystack\/scipy-wasi/);
+  });
+
+  it('refuses a recipe that names a cast allow list or a libraries file that is not there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-'));
+    const recipe = JSON.parse(readFileSync(join(WORKSPACE, 'packages', 'numpy-wasi', 'recipes', 'numpy-2.4.json'), 'utf8'));
+    writeFileSync(join(dir, 'r.json'), JSON.stringify({ ...recipe, patches: undefined, castAllowList: 'casts.allow', libraries: 'libraries/none.json' }));
+    writeFileSync(join(dir, 'wasi-step.json'), JSON.stringify({ format: 'wasi-pystack-step/1', step: 'x', description: 'd', builder: 'meson', upstream: [], configurations: { default: { recipe: 'r.json' } } }));
+    expect(() => stepRecipe(readStepFile(join(dir, 'wasi-step.json')))).toThrowError(`${join(dir, 'r.json')} has 2 problem(s)\n  castAllowList: ${join(dir, 'casts.allow')} does not exist\n  libraries: ${join(dir, 'libraries', 'none.json')} does not exist`);
   });
 });

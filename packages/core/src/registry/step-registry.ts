@@ -2,18 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { WasiPystackError } from '../errors';
-import { findPinned, readLock, requiredClosure, type SourceLock } from '../lock';
+import { readLock, type SourceLock } from '../lock';
 import { readManifest, type BuildManifest } from '../manifest';
 import { resolveToolchain } from '../cxx-runtime/cxx-runtime';
-import { buildCExtensionPackage, parseCExtensionRecipe, type LoadedCExtensionRecipe } from '../recipes/c-extension-recipe';
-import { buildCPython } from '../recipes/cpython-pipeline';
-import { parseCPythonRecipe, type LoadedCPythonRecipe } from '../recipes/cpython-recipe';
-import { buildMesonPackage, buildRecipeLibraries } from '../recipes/meson-pipeline';
-import { parseMesonRecipe, type LoadedMesonRecipe } from '../recipes/meson-recipe';
-import { buildSetuptoolsPackage } from '../recipes/setuptools-pipeline';
-import { parseSetuptoolsRecipe, type LoadedSetuptoolsRecipe } from '../recipes/setuptools-recipe';
-import { listOf, mapOf, object, oneOf, parseChecked, parseJsonFile, string } from '../recipes/validate';
-import type { Check } from '../recipes/validate';
+import { BUILDERS, builderOf, type BuilderName } from './builders';
+import { listOf, mapOf, object, oneOf, parseChecked, parseJsonFile, string } from '../recipe-formats/validate';
+import type { Check } from '../recipe-formats/validate';
 
 /**
  * The registry of build steps. A step is one file, `wasi-step.json`: its builder, the steps it builds
@@ -25,20 +19,9 @@ export const STEP_FILE = 'wasi-step.json';
 export const STEP_FORMAT = 'wasi-pystack-step/1';
 export const DEFAULT_CONFIGURATION = 'default';
 
-/**
- * The one builder table: which builder builds a step's recipes, the recipe format each takes, and
- * whether its output is the interpreter the other builders compile against (every project's module
- * starts from that step).
- */
-export const BUILDERS = {
-  cpython: { format: 'wasi-pystack-cpython-recipe/1', interpreter: true },
-  meson: { format: 'wasi-pystack-meson-recipe/1', interpreter: false },
-  'c-extension': { format: 'wasi-pystack-c-extension-recipe/1', interpreter: false },
-  setuptools: { format: 'wasi-pystack-setuptools-recipe/1', interpreter: false },
-} as const;
-export type BuilderName = keyof typeof BUILDERS;
-
 /** Whether a step builds the interpreter (its builder's `interpreter`). */
+export { BUILDERS, type BuilderName };
+
 export const buildsInterpreter = (step: Pick<StepFile, 'builder'>) => BUILDERS[step.builder].interpreter;
 
 export interface StepFile {
@@ -154,10 +137,15 @@ export function upstreamClosure(registry: StepRegistry, name: string): string[] 
 /** The configuration a step builds for a workspace configuration: its own of that name, else its default. */
 export const configurationOf = (step: StepFile, configuration: string) => (step.configurations[configuration] ? configuration : DEFAULT_CONFIGURATION);
 
-export type LoadedStepRecipe = { builder: 'cpython'; recipe: LoadedCPythonRecipe } | { builder: 'meson'; recipe: LoadedMesonRecipe } | { builder: 'c-extension'; recipe: LoadedCExtensionRecipe } | { builder: 'setuptools'; recipe: LoadedSetuptoolsRecipe };
+/** A step's recipe in one configuration, as its builder read it. */
+export interface LoadedStepRecipe<R = { name: string; source: string; file: string } & Record<string, unknown>> {
+  builder: BuilderName;
+  /** As the builder's parse returned it (the caller that knows the builder names its type). */
+  recipe: R;
+}
 
 /** The recipe a step builds in a configuration, read and checked by its builder. */
-export function stepRecipe(step: RegisteredStep, configuration = DEFAULT_CONFIGURATION, lock?: SourceLock): LoadedStepRecipe {
+export function stepRecipe<R = LoadedStepRecipe['recipe']>(step: RegisteredStep, configuration = DEFAULT_CONFIGURATION, lock?: SourceLock): LoadedStepRecipe<R> {
   const entry = step.configurations[configurationOf(step, configuration)];
   const inline = typeof entry.recipe !== 'string';
   const file = inline ? step.file : isAbsolute(entry.recipe as string) ? (entry.recipe as string) : join(dirname(step.file), entry.recipe as string);
@@ -171,45 +159,11 @@ export function stepRecipe(step: RegisteredStep, configuration = DEFAULT_CONFIGU
   const expected = BUILDERS[step.builder].format;
   if (format !== expected) throw new WasiPystackError(`${file} is a recipe of format '${format}', and the step's builder '${step.builder}' takes '${expected}'`, 'correct the recipe\'s format or the step\'s builder');
   const named = <T extends { name: string }>(r: T): T => (inline ? { ...r, name: step.step } : r);
-  if (step.builder === 'cpython') return { builder: 'cpython', recipe: named(parseCPythonRecipe(text, file, lock)) };
-  if (step.builder === 'meson') return { builder: 'meson', recipe: named(parseMesonRecipe(text, file, lock)) };
-  if (step.builder === 'setuptools') return { builder: 'setuptools', recipe: named(parseSetuptoolsRecipe(text, file, lock)) };
-  return { builder: 'c-extension', recipe: named(parseCExtensionRecipe(text, file, lock)) };
-}
-
-/** The lock key a step's recipe builds in each of its configurations. */
-export function stepSources(step: RegisteredStep): Record<string, string> {
-  return Object.fromEntries(Object.keys(step.configurations).map((c) => [c, stepRecipe(step, c).recipe.source]));
-}
-
-/**
- * The steps a project needs for its pinned dependencies, in build order, with the configuration of
- * each that builds the pinned version: the first step builds CPython; a dependency (or what its lock
- * entry requires) that a step's recipe builds brings that step and its upstream steps.
- */
-export function stepsForDependencies(registry: StepRegistry, lock: SourceLock, dependencies: string[]): { step: string; configuration: string; source: string }[] {
-  const PIN = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;,]+)/;
-  const keys = dependencies.map((d) => PIN.exec(d)).flatMap((m) => (m ? [findPinned(lock, m[1], m[2])?.name] : [])).filter((k): k is string => !!k);
-  const wanted = new Map<string, { configuration: string; source: string }>();
-  // Each step's recipes are read once: which lock key each configuration builds.
-  const sources = new Map([...registry.steps.values()].map((s) => [s.step, stepSources(s)]));
-  const builders = [...sources].flatMap(([step, byConfiguration]) => Object.entries(byConfiguration).map(([configuration, source]) => ({ step, configuration, source })));
-  const python = [...registry.steps.values()].find(buildsInterpreter);
-  if (python) wanted.set(python.step, { configuration: DEFAULT_CONFIGURATION, source: sources.get(python.step)![DEFAULT_CONFIGURATION] });
-  for (const key of requiredClosure(lock, keys)) {
-    const builder = builders.find((b) => b.source === key);
-    if (!builder) continue;
-    wanted.set(builder.step, { configuration: builder.configuration, source: key });
-    for (const u of upstreamClosure(registry, builder.step)) if (!wanted.has(u)) wanted.set(u, { configuration: DEFAULT_CONFIGURATION, source: sources.get(u)![DEFAULT_CONFIGURATION] });
-  }
-  // An upstream step follows its dependent's configuration when it has one of that name (pandas-3 -> numpy 2.5).
-  for (const [name, w] of wanted) {
-    for (const u of upstreamClosure(registry, name)) {
-      const own = sources.get(u)![w.configuration];
-      if (w.configuration !== DEFAULT_CONFIGURATION && own) wanted.set(u, { configuration: w.configuration, source: own });
-    }
-  }
-  return [...registry.steps.keys()].filter((n) => wanted.has(n)).map((step) => ({ step, ...wanted.get(step)! }));
+  const recipe = named(builderOf(step.builder).parse(text, file, lock));
+  // A file the recipe names must be there: a stale name would read as "none reviewed" or fail mid-build.
+  const missing = (['castAllowListFile', 'librariesFile'] as const).filter((k) => typeof recipe[k] === 'string' && !existsSync(recipe[k] as string)).map((k) => `${k.replace(/File$/, '')}: ${recipe[k]} does not exist`);
+  if (missing.length) throw new WasiPystackError(`${file} has ${missing.length} problem(s)`, 'correct the paths named above (relative to the recipe file), or leave the key out', missing);
+  return { builder: step.builder, recipe: recipe as R };
 }
 
 export interface BuildStepOptions {
@@ -229,18 +183,18 @@ export interface BuildStepOptions {
  * Nx builds those while the upstream steps compile (the nx-plugin's `libraries` target).
  */
 export function stepHasOwnLibraries(step: RegisteredStep, configuration = DEFAULT_CONFIGURATION): boolean {
-  if (step.builder !== 'meson' || !step.upstream.length) return false;
-  const loaded = stepRecipe(step, configuration);
-  return loaded.builder === 'meson' && Boolean(loaded.recipe.librariesFile);
+  const builder = builderOf(step.builder);
+  if (!builder.hasOwnLibraries || !step.upstream.length) return false;
+  return builder.hasOwnLibraries(stepRecipe(step, configuration).recipe);
 }
 
 /** Builds a step's own C libraries into the step cache (see stepHasOwnLibraries); its compile finds them there. */
 export async function buildRegisteredStepLibraries(step: RegisteredStep, options: Pick<BuildStepOptions, 'workspaceRoot' | 'configuration' | 'jobs'>): Promise<{ outDir?: string }> {
   const lock = readLock(options.workspaceRoot);
-  const loaded = stepRecipe(step, options.configuration, lock);
-  if (loaded.builder !== 'meson' || !loaded.recipe.librariesFile) return {};
-  const toolchain = await resolveToolchain(lock);
-  const built = await buildRecipeLibraries(loaded.recipe, lock, toolchain, options.jobs ?? availableParallelism());
+  const builder = builderOf(step.builder);
+  const { recipe } = stepRecipe(step, options.configuration, lock);
+  if (!builder.ownLibraries || !builder.hasOwnLibraries?.(recipe)) return {};
+  const built = await builder.ownLibraries(recipe, lock, await resolveToolchain(lock), options.jobs ?? availableParallelism());
   return { outDir: built?.outDir };
 }
 
@@ -260,14 +214,12 @@ export async function buildRegisteredStep(registered: RegisteredStep, options: B
   const missing = step.upstream.filter((u) => !options.upstream[u]);
   if (missing.length) throw new WasiPystackError(`${step.step} builds on ${missing.join(', ')}, and no output folder was given for it`, `pass upstream.${missing[0]} (the output folder of that step)`);
   const common = { workspaceRoot: options.workspaceRoot, outDir: options.outDir, jobs: options.jobs };
-  if (builder === 'cpython') return buildCPython(recipe, common);
+  if (BUILDERS[builder].interpreter) return builderOf(builder).build(recipe, common);
   // The interpreter among the upstream outputs is the one whose manifest names a build Python; the
   // others are packages, by the name their manifests give (numpy, ...), as recipes refer to them.
   const outputs = step.upstream.map((u) => ({ dir: options.upstream[u], manifest: readManifest(options.upstream[u]) }));
   const pythonWasi = outputs.find((o) => isInterpreterManifest(o.manifest))?.dir;
   if (!pythonWasi) throw new WasiPystackError(`${step.step} builds a Python package, and none of its upstream steps (${step.upstream.join(', ') || 'none'}) builds the interpreter`, 'add the step that builds CPython (python-wasi) to upstream');
   const packages = Object.fromEntries(outputs.filter((o) => o.dir !== pythonWasi).map((o) => [o.manifest.name, o.dir]));
-  if (builder === 'meson') return buildMesonPackage(recipe, { ...common, pythonWasi, upstream: packages });
-  if (builder === 'setuptools') return buildSetuptoolsPackage(recipe, { ...common, pythonWasi, upstream: packages });
-  return buildCExtensionPackage(recipe, { ...common, pythonWasi });
+  return builderOf(builder).build(recipe, { ...common, pythonWasi, upstream: packages });
 }

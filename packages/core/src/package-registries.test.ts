@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aptDebianMirror } from './registries';
+import { aptDebianMirror } from './package-registries';
 
 describe('aptDebianMirror', () => {
   it('finds the Debian archive in deb822 .sources files, skipping other archives', () => {

@@ -1,9 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-// The cache root and the folders below it are workspace facts (workspace-facts.ts owns them).
-export { PROJECT_NAME, cacheRoot, sourcesDir, stepsDir, toolchainsDir } from './workspace-facts';
-
 /**
  * The workspace root: the nearest folder upwards from `from` holding deps/sources.lock.json, else the
  * nearest holding nx.json or package.json (a workspace that uses the lock shipped with the packages).

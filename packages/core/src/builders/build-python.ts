@@ -4,13 +4,13 @@
 // from a remote cache on another machine still finds (or rebuilds) it.
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { runStep } from './engine/step-engine';
-import { getSource, type SourceLock } from './lock';
-import { log } from './log';
-import { requireBuildPython, type BuildManifest } from './manifest';
-import { runAll, type Command } from './run';
-import { cacheRoot } from './paths';
-import { BUILD_TOOLS } from './toolchain';
+import { runStep } from '../engine/step-engine';
+import { getSource, type SourceLock } from '../lock';
+import { log } from '../log';
+import { requireBuildPython, type BuildManifest } from '../manifest';
+import { runAll, type Command } from '../run';
+import { cacheRoot } from '../workspace-facts';
+import { BUILD_TOOLS } from '../toolchain';
 
 /**
  * What the build Python is configured with, besides its prefix. No test modules: nothing runs
@@ -36,7 +36,7 @@ export function planBuildPython(ctx: BuildPythonContext): Command[] {
 }
 
 /** The build Python of this lock, from the step cache or built now; returns its executable. */
-export async function ensureBuildPython(lock: SourceLock, jobs: number, sourceKey = 'cpython'): Promise<string> {
+export async function ensureBuildPython(lock: SourceLock, jobs: number, sourceKey: string): Promise<string> {
   const cpython = getSource(lock, sourceKey);
   const step = await runStep({
     step: 'build-python',
@@ -75,10 +75,12 @@ export async function ensureManifestBuildPython(manifest: BuildManifest & { dir:
   try {
     return requireBuildPython(manifest);
   } catch (error) {
-    const cpython = getSource(lock, 'cpython');
-    if (manifest.facts.pythonVersion !== cpython.version) throw error;
+    // The interpreter's manifest names the lock key of its source (the same source builds the build Python).
+    const key = manifest.facts.source;
+    if (!key || !lock.sources[key] || manifest.facts.pythonVersion !== lock.sources[key].version) throw error;
+    const cpython = getSource(lock, key);
     log(`the build Python of ${manifest.dir} is not in this machine's cache: building CPython ${cpython.version} natively`);
-    const rebuilt = await ensureBuildPython(lock, jobs);
+    const rebuilt = await ensureBuildPython(lock, jobs, key);
     return requireBuildPython({ ...manifest, facts: { ...manifest.facts, buildPython: buildPythonFact(rebuilt) } });
   }
 }

@@ -5,11 +5,11 @@ import { WasiPystackError } from '../errors';
 import { extractTarball } from '../extract';
 import { fetchSource } from '../fetch';
 import { getSource, type SourceLock } from '../lock';
-import { cacheRoot } from '../paths';
+import { cacheRoot } from '../workspace-facts';
 import { runAll, type Command } from '../run';
 import { runStep, type StepContext } from '../engine/step-engine';
 import { AUTOCONF_HOST, type Toolchain } from '../toolchain';
-import { boolean, listOf, mapOf, object, oneOf, parseChecked, string } from './validate';
+import { boolean, listOf, mapOf, object, oneOf, parseChecked, string } from '../recipe-formats/validate';
 
 /**
  * C libraries as data (a `wasi-pystack-library-recipes/1` file): each built for wasm32-wasip1 as a

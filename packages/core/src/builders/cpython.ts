@@ -5,20 +5,20 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { prefixMapFlags } from '../build-paths';
-import { buildPythonFact, ensureBuildPython } from '../build-python';
+import { buildPythonFact, ensureBuildPython } from './build-python';
 import { runStepInto, type StepDefinition } from '../engine/step-engine';
 import { fetchSource } from '../fetch';
-import { auditStepFunctionCasts, castAuditKey } from '../function-casts/audit';
+import { castAuditKey, castAuditPhase } from '../function-casts/audit';
 import { FUNCTION_CAST_WARNING_FLAGS } from '../function-casts/cast-warnings';
 import { getSource, readLock, type SourceLock } from '../lock';
 import { log } from '../log';
-import { cacheRoot } from '../paths';
+import { cacheRoot } from '../workspace-facts';
 import { queryCommand, queryCommandBytes, runAll, type Command } from '../run';
 import { stepOutputIdentity } from '../step-cache';
 import { AUTOCONF_HOST, BUILD_TOOLS, resolveBaseToolchain, type Toolchain } from '../toolchain';
-import type { LoadedCPythonRecipe } from './cpython-recipe';
-import { cpythonRecipeKey } from './cpython-recipe';
-import { buildLibraryPrefix, readLibraryRecipes } from './library-recipe';
+import type { LoadedCPythonRecipe } from '../recipe-formats/cpython-recipe';
+import { recipeContent } from '../recipe-formats/loaded-recipe';
+import { buildLibraryPrefix, readLibraryRecipes } from './c-libraries';
 
 /** Where the host build's work folder links the steps it builds on (their cache paths hold their keys). */
 const UPSTREAM_IN_WORK = { buildPython: 'build-python', libraries: 'libraries' };
@@ -122,7 +122,7 @@ function collectHostOutput(p: { recipe: LoadedCPythonRecipe; src: string; buildD
     pythonRoots: [{ path: `lib/python${pyVer}`, exclude: [...p.recipe.stdlib.exclude, configDir], leftOut: p.recipe.stdlib.leftOut }],
     includeDirs: [`include/python${pyVer}`],
     // The build Python stays in the cache (it is large); the manifest names its place there.
-    facts: { pythonVersion: p.version, pyVersion: pyVer, stdlib: relative(p.out, stdlib), buildPython: buildPythonFact(p.buildPython) },
+    facts: { pythonVersion: p.version, pyVersion: pyVer, stdlib: relative(p.out, stdlib), buildPython: buildPythonFact(p.buildPython), source: p.recipe.source },
   });
 }
 
@@ -156,7 +156,7 @@ export async function buildCPython(recipe: LoadedCPythonRecipe, options: CPython
   const step: StepDefinition = {
     step: 'cpython-wasm32-wasip1',
     what: `CPython ${cpython.version} host (wasm32-wasip1)`,
-    recipe: cpythonRecipeKey(recipe),
+    recipe: recipeContent(recipe),
     source: cpython,
     patches: recipe.patchFiles,
     toolchain,
@@ -186,11 +186,7 @@ export async function buildCPython(recipe: LoadedCPythonRecipe, options: CPython
           await runAll(planHostPython(ctx), { logFile });
         },
       },
-      {
-        name: 'function-cast audit',
-        run: ({ src, work, out, logFile }) =>
-          auditStepFunctionCasts({ logFile, outDir: out, paths: { buildDir: join(work, 'build'), sourceRoots: [src, join(work, 'build')] }, allowList: recipe.castAllowListFile, what: `CPython ${cpython.version}`, scanRoots: recipe.audit.scanRoots.map((d) => join(src, d)) }),
-      },
+      castAuditPhase(`CPython ${cpython.version}`, recipe.castAllowListFile, ({ src, work }) => ({ buildDir: join(work, 'build'), sourceRoots: [src, join(work, 'build')], scanRoots: recipe.audit.scanRoots.map((d) => join(src, d)) })),
       {
         name: 'output and manifest',
         run: ({ src, work, out, writeManifest }) => collectHostOutput({ recipe, src, buildDir: join(work, 'build'), destDir: join(work, 'dest'), libPrefix: libraries.outDir, out, version: cpython.version, buildPython, writeManifest }),

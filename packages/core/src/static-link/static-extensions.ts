@@ -5,7 +5,7 @@ import { queryCommand, runCommand } from '../run';
 import type { BuiltinModule } from '../manifest';
 import { compileCommand, definedSymbols, planCollisions, recompileWithRenames, type Unit } from './collisions';
 import { listExtensionModules, type ExtensionModule } from './extensions';
-import { shellSplit } from './shell-split';
+import { shellSplit } from '../meson/shell-split';
 
 export interface StaticExtensionsInput {
   buildDir: string;

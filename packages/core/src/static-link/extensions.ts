@@ -1,7 +1,8 @@
+import { ownInitSymbol } from './init-symbols';
 import { basename } from 'node:path';
 import type { BuiltinModule } from '../manifest';
 import { queryCommand } from '../run';
-import { shellSplit } from './shell-split';
+import { shellSplit } from '../meson/shell-split';
 
 /**
  * WebAssembly for WASI has no dynamic loading, so a Python extension module becomes a static
@@ -72,7 +73,7 @@ export function listExtensionModules(input: ListExtensionsInput): ExtensionModul
     const commands = run([input.ninja, '-t', 'commands', output]).trim().split('\n');
     const linkLine = commands[commands.length - 1];
     const name = moduleNameFromInstallPath(t.install_filename[0]);
-    modules.push({ name, initSymbol: `PyInit_${name.split('.').pop()}`, ...parseLinkCommand(linkLine) });
+    modules.push({ name, initSymbol: ownInitSymbol(name), ...parseLinkCommand(linkLine) });
   }
   return modules.sort((a, b) => a.name.localeCompare(b.name));
 }

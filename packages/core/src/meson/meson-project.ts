@@ -4,7 +4,7 @@ import type { BuildManifest } from '../manifest';
 import { runAll } from '../run';
 import type { Toolchain } from '../toolchain';
 import { mesonCrossFile } from './meson-cross-file';
-import { writeTargetPython } from './target-python';
+import { writeTargetPython } from '../static-link/target-python';
 
 export interface MesonCrossInput {
   /** The step's work folder. */

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { WasiPystackError } from '../errors';
 import type { SourceLock } from '../lock';
-import { collectPatches } from '../patches';
-import { listOf, mapOf, object, oneOf, parseChecked, string, stringOrList } from './validate';
+import { loadRecipe, type Loaded } from './loaded-recipe';
+import { listOf, mapOf, object, oneOf, string, stringOrList } from './validate';
 
 export const CPYTHON_RECIPE_FORMAT = 'wasi-pystack-cpython-recipe/1';
 
@@ -61,41 +58,7 @@ const check = object({
   stdlib: object({ copyExclude: listOf(string), exclude: listOf(string), leftOut: mapOf(string) }),
 });
 
-export interface LoadedCPythonRecipe extends CPythonRecipe {
-  file: string;
-  name: string;
-  patchFiles: string[];
-  castAllowListFile?: string;
-  librariesFile: string;
-}
+export type LoadedCPythonRecipe = Loaded<CPythonRecipe> & { librariesFile: string };
 
-export function parseCPythonRecipe(text: string, file: string, lock?: SourceLock): LoadedCPythonRecipe {
-  const recipe = parseChecked<CPythonRecipe>(text, file, check, 'correct the keys named above (see CPythonRecipe in @wasi-pystack/core)');
-  if (lock && !lock.sources[recipe.source]) throw new WasiPystackError(`${file} names sources the lock does not pin`, `pin them in ${lock.path}, or correct the recipe`, [`${recipe.source}: not a key under sources in ${lock.path}`]);
-  const at = (p: string) => (isAbsolute(p) ? p : join(dirname(file), p));
-  const patches = recipe.patches === undefined ? [] : Array.isArray(recipe.patches) ? recipe.patches : [recipe.patches];
-  return {
-    ...recipe,
-    file,
-    name: file.split('/').pop()!.replace(/\.json$/, ''),
-    patchFiles: collectPatches(patches.map(at)),
-    castAllowListFile: recipe.castAllowList ? at(recipe.castAllowList) : undefined,
-    librariesFile: at(recipe.libraries),
-  };
-}
-
-export function readCPythonRecipe(file: string, lock?: SourceLock): LoadedCPythonRecipe {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new WasiPystackError(`no recipe at ${file}`, 'name a CPython recipe file that exists (python-wasi\'s recipes/ folder has one)');
-  }
-  return parseCPythonRecipe(text, file, lock);
-}
-
-/** The recipe as it goes into a cache key: its content (patches and allow-list by their content elsewhere). */
-export const cpythonRecipeKey = (r: LoadedCPythonRecipe) => {
-  const { file: _f, name: _n, patchFiles: _p, patches: _ps, castAllowListFile: _c, castAllowList: _ca, librariesFile: _l, libraries: _li, $comment: _comment, ...content } = r as LoadedCPythonRecipe & { $comment?: unknown };
-  return content;
-};
+export const parseCPythonRecipe = (text: string, file: string, lock?: SourceLock) =>
+  loadRecipe<CPythonRecipe>(text, file, { type: 'CPythonRecipe', check, sources: (r) => [r.source] }, lock) as LoadedCPythonRecipe;

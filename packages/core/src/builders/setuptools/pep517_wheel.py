@@ -3,7 +3,7 @@
 `pep517_wheel.py OUT_DIR`: reads [build-system] of pyproject.toml (no file, or no backend: setuptools'
 legacy backend, which runs setup.py), makes the build requirements' folder a site folder (so their
 .pth files apply: setuptools' distutils shim), and calls build_wheel(OUT_DIR). Prints the wheel's name.
-The requirements come from the lock, unpacked by the pipeline; nothing is installed from an index.
+The requirements come from the lock, unpacked by the builder; nothing is installed from an index.
 """
 import importlib
 import os

@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXTENSION_RECORD_FORMAT, moduleNameOfWheelPath, packageView, unsupportedCalls } from './setuptools-pipeline';
-import { parseSetuptoolsRecipe } from './setuptools-recipe';
+import { packageView } from './setuptools';
+import { EXTENSION_RECORD_FORMAT, moduleNameOfWheelPath, unsupportedCalls } from './setuptools-extensions';
+import { parseSetuptoolsRecipe } from '../recipe-formats/setuptools-recipe';
 import type { SourceLock } from '../lock';
 
 const CROSS_COMPILER = join(__dirname, 'setuptools', 'cross_compiler.py');
@@ -34,7 +35,7 @@ describe('the setuptools builder', () => {
     expect(parseSetuptoolsRecipe(JSON.stringify(good), '/r/numexpr.json', lock).package).toBe('numexpr');
     expect(() => parseSetuptoolsRecipe(JSON.stringify({ ...good, buildRequires: undefined, buildRequire: [] }), '/r/x.json', lock)).toThrow(/\/r\/x\.json has 2 problem\(s\)\n {2}buildRequire: unknown key\n {2}buildRequires: missing/);
     expect(() => parseSetuptoolsRecipe(JSON.stringify({ ...good, buildRequires: ['setuptools', 'wheel'] }), '/r/x.json', lock)).toThrow('/r/x.json names sources the lock does not pin\n  wheel: not a key under sources in /w/deps/sources.lock.json');
-    expect(() => parseSetuptoolsRecipe(JSON.stringify({ ...good, buildRequires: ['cython'] }), '/r/x.json', lock)).toThrow('/r/x.json: buildRequires names sources that are not wheels\n  cython: cython-3.1.8.tar.gz');
+    expect(() => parseSetuptoolsRecipe(JSON.stringify({ ...good, buildRequires: ['cython'] }), '/r/x.json', lock)).toThrow('/r/x.json has 1 problem(s)\n  buildRequires: cython is cython-3.1.8.tar.gz, not the pure-Python wheel (py3-none-any) it must be');
   });
 });
 

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock } from '../lock';
-import { checkExpectedModules, mesonRecipeKey } from './meson-pipeline';
-import { expandCrossProperties, parseMesonRecipe, readMesonRecipe } from './meson-recipe';
-import { readLibraryRecipes } from './library-recipe';
+import { checkExpectedModules } from '../builders/meson-hooks';
+import { recipeContent, readRecipeText } from './loaded-recipe';
+import { expandCrossProperties, parseMesonRecipe, type LoadedMesonRecipe } from './meson-recipe';
+
+const readMesonRecipe = (file: string, lock?: ReturnType<typeof readLock>): LoadedMesonRecipe => parseMesonRecipe(readRecipeText(file), file, lock);
+import { readLibraryRecipes } from '../builders/c-libraries';
 
 const WORKSPACE = resolve(__dirname, '..', '..', '..', '..');
 const recipeFiles = ['numpy-wasi', 'pandas-wasi'].flatMap((p) => {
@@ -50,7 +53,7 @@ describe('meson recipes', () => {
   it('resolves patch folders against the recipe file and expands upstream include folders', () => {
     expect(numpy.patchFiles.map((f) => f.split('/').slice(-2).join('/'))).toEqual(['patches/0001-function-signatures-for-wasm-indirect-calls.patch', 'patches/0002-tofile-fromfile-borrow-the-descriptor-on-wasi.patch', 'patches/0003-lapack-lite-blas-on-cblas.patch']);
     expect(expandCrossProperties({ 'numpy-include-dir': '{numpy.includeDir}', flag: true }, { numpy: { includeDirs: ['/x/include'] } })).toEqual({ 'numpy-include-dir': '/x/include', flag: true });
-    expect(() => expandCrossProperties({ d: '{numpy.includeDir}' }, {})).toThrowError(/no upstream 'numpy'/);
+    expect(() => expandCrossProperties({ d: '{numpy.includeDir}' }, {})).toThrowError(/names numpy.includeDir, and no upstream output of numpy with an include folder was given\nFix: add the step that builds numpy to the step file's upstream/);
   });
 
   it("resolves a recipe's libraries file, whose libraries the lock pins", () => {
@@ -67,7 +70,7 @@ describe('meson recipes', () => {
     cpSync(join(WORKSPACE, 'packages', 'numpy-wasi', 'patches'), join(root, 'patches'), { recursive: true });
     const elsewhere = parseMesonRecipe(readFileSync(numpy.file, 'utf8'), join(root, 'recipes', 'numpy-2.4.json'));
     expect(elsewhere.librariesFile).toBe(join(root, 'recipes', 'libraries', 'blis.json'));
-    expect(JSON.stringify(mesonRecipeKey(elsewhere))).toBe(JSON.stringify(mesonRecipeKey(numpy)));
+    expect(JSON.stringify(recipeContent(elsewhere))).toBe(JSON.stringify(recipeContent(numpy)));
   });
 
   it('takes patches from several places in the order of their names; a shared patch exists once', () => {

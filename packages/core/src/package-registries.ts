@@ -30,7 +30,8 @@ export function aptDebianMirror(etcApt = '/etc/apt'): string | undefined {
   return undefined;
 }
 
-function pipIndex(): string | undefined {
+/** The index this machine's pip uses (its configuration, else its built-in PyPI), if pip answers. */
+export function pipIndex(): string | undefined {
   const python = process.env.PYTHON || 'python3';
   for (const args of [
     ['-m', 'pip', 'config', 'get', 'global.index-url'],
@@ -45,6 +46,9 @@ function pipIndex(): string | undefined {
   }
   return undefined;
 }
+
+/** The PyPI index: WASI_PYSTACK_PYPI_INDEX, else PIP_INDEX_URL, else pip's (see the module comment). */
+export const pypiIndexUrl = (env: NodeJS.ProcessEnv = process.env, askPip: () => string | undefined = pipIndex) => env.WASI_PYSTACK_PYPI_INDEX || env.PIP_INDEX_URL || askPip();
 
 export function resolveRegistries(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   return {

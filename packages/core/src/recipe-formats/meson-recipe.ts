@@ -1,30 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
 import type { SourceLock } from '../lock';
 import { WasiPystackError } from '../errors';
-import { collectPatches } from '../patches';
-import { boolean, listOf, mapOf, object, oneOf, parseChecked, string, stringOrBoolean, stringOrList } from './validate';
+import { loadRecipe, PACKAGE_RECIPE_KEYS, type Loaded, type PackageRecipeFields } from './loaded-recipe';
+import { boolean, listOf, mapOf, object, oneOf, string, stringOrBoolean } from './validate';
 
 export const MESON_RECIPE_FORMAT = 'wasi-pystack-meson-recipe/1';
 
 /**
  * Everything that makes one meson-built Python package (NumPy, pandas, ...) for wasm32-wasip1, as
  * data: a new version of a package is a new recipe file, not new code. Paths are relative to the
- * recipe file. Read with readMesonRecipe(), built by buildMesonPackage().
+ * recipe file. Read by the step registry (stepRecipe), built by buildMesonPackage().
  */
-export interface MesonPackageRecipe {
+export interface MesonPackageRecipe extends PackageRecipeFields {
   format: typeof MESON_RECIPE_FORMAT;
-  /** The import name of the package, also the name of the step's manifest ("numpy"). */
-  package: string;
-  /** Lock key of its sdist. */
-  source: string;
-  /**
-   * Patch folders and files (every .patch of a folder), applied to the source in the order of their
-   * file names. A patch two versions share lives in one place and both recipes name it.
-   */
-  patches?: string | string[];
-  /** Reviewed function-pointer casts (core/src/function-casts); missing file = none reviewed. */
-  castAllowList?: string;
   /** Lock keys of the wheels installed into the build-machine venv: Cython, meson(-python), versioneer. */
   buildWheels: string[];
   meson: {
@@ -34,13 +21,10 @@ export interface MesonPackageRecipe {
     options: string[];
   };
   /**
-   * Upstream step outputs the build reads, by manifest name, e.g. ["numpy"] for pandas: their
-   * site-packages go on PYTHONPATH (Cython's `cimport numpy`), their archives count in collision checks.
-   */
-  upstream: string[];
-  /**
-   * [properties] of the cross file. A value "{numpy.includeDir}" is replaced by that upstream's first
-   * include folder.
+   * [properties] of the cross file. A value "{numpy.includeDir}" is replaced by the first include
+   * folder of the upstream output of that package (the step file names the upstream steps; their
+   * site-packages go on PYTHONPATH, e.g. for Cython's `cimport numpy`, and their archives count in
+   * collision checks).
    */
   crossProperties: Record<string, string | boolean>;
   extensions: {
@@ -50,9 +34,10 @@ export interface MesonPackageRecipe {
     testHelpers: string[];
   };
   /**
-   * Code that runs between `meson setup` and the extension build, by name: "cython-patcher" (Cython
-   * runs first, then every generated module gets a unique init symbol), or a package exporting
-   * `mesonHooks`.
+   * Code that runs between `meson setup` and the extension build: packages exporting `mesonHooks`,
+   * found from the recipe file's folder (the package that ships the recipe depends on them), e.g.
+   * "@wasi-pystack/cython-patcher" (Cython runs first, then every generated module gets a unique
+   * init symbol).
    */
   hooks?: string[];
   /** Extra arguments for every compile (a recipe overlay's; experiments/ uses them). */
@@ -84,13 +69,9 @@ export interface MesonPackageRecipe {
 
 const check = object({
   format: oneOf(MESON_RECIPE_FORMAT),
-  package: string,
-  source: string,
-  'patches?': stringOrList,
-  'castAllowList?': string,
+  ...PACKAGE_RECIPE_KEYS,
   buildWheels: listOf(string),
   meson: object({ command: string, options: listOf(string) }),
-  upstream: listOf(string),
   crossProperties: mapOf(stringOrBoolean),
   extensions: object({ expected: listOf(string), testHelpers: listOf(string) }),
   'hooks?': listOf(string),
@@ -102,39 +83,11 @@ const check = object({
   python: object({ bundleExcludes: listOf(string), includeDirs: listOf(string), testsApart: boolean }),
 });
 
-export interface LoadedMesonRecipe extends MesonPackageRecipe {
-  /** The recipe file. */
-  file: string;
-  /** Its name: the file name without .json ("numpy-2.4"). */
-  name: string;
-  /** patches, castAllowList and libraries made absolute; patchFiles: every patch, in order. */
-  patchFiles: string[];
-  castAllowListFile?: string;
-  librariesFile?: string;
-}
+export type LoadedMesonRecipe = Loaded<MesonPackageRecipe>;
 
 /** Parses and checks a recipe; with a lock, also that every lock key it names is pinned. */
-export function parseMesonRecipe(text: string, file: string, lock?: SourceLock): LoadedMesonRecipe {
-  const recipe = parseChecked<MesonPackageRecipe>(text, file, check, 'correct the keys named above (see MesonPackageRecipe in @wasi-pystack/core)');
-  if (lock) {
-    const problems = [recipe.source, ...recipe.buildWheels].filter((k) => !lock.sources[k]).map((k) => `${k}: not a key under sources in ${lock.path}`);
-    if (problems.length) throw new WasiPystackError(`${file} names sources the lock does not pin`, `pin them in ${lock.path}, or correct the recipe`, problems);
-  }
-  const at = (p?: string) => (p === undefined ? undefined : isAbsolute(p) ? p : join(dirname(file), p));
-  const name = file.split('/').pop()!.replace(/\.json$/, '');
-  const patchEntries = recipe.patches === undefined ? [] : Array.isArray(recipe.patches) ? recipe.patches : [recipe.patches];
-  return { ...recipe, file, name, patchFiles: collectPatches(patchEntries.map((p) => at(p)!)), castAllowListFile: at(recipe.castAllowList), librariesFile: at(recipe.libraries) };
-}
-
-export function readMesonRecipe(file: string, lock?: SourceLock): LoadedMesonRecipe {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new WasiPystackError(`no recipe at ${file}`, 'name a recipe file that exists (a package\'s recipes/ folder lists them)');
-  }
-  return parseMesonRecipe(text, file, lock);
-}
+export const parseMesonRecipe = (text: string, file: string, lock?: SourceLock): LoadedMesonRecipe =>
+  loadRecipe<MesonPackageRecipe>(text, file, { type: 'MesonPackageRecipe', check, sources: (r) => [r.source, ...r.buildWheels] }, lock);
 
 /** Expands "{<upstream>.includeDir}" in cross-file properties. */
 export function expandCrossProperties(properties: Record<string, string | boolean>, upstream: Record<string, { includeDirs: string[] }>): Record<string, string | boolean> {
@@ -145,7 +98,7 @@ export function expandCrossProperties(properties: Record<string, string | boolea
         ? v
         : v.replace(/\{([\w-]+)\.includeDir\}/g, (_, name: string) => {
             const dir = upstream[name]?.includeDirs[0];
-            if (!dir) throw new WasiPystackError(`cross property ${k} names ${name}.includeDir, but no upstream '${name}' with an include folder was given`, `add ${name} to the recipe's upstream and pass its output`);
+            if (!dir) throw new WasiPystackError(`cross property ${k} names ${name}.includeDir, and no upstream output of ${name} with an include folder was given`, `add the step that builds ${name} to the step file's upstream`);
             return dir;
           }),
     ]),

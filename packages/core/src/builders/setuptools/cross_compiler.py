@@ -1,14 +1,14 @@
-"""The compiler and linker a PEP 517 build sees when core's setuptools pipeline cross-builds it.
+"""The compiler and linker a PEP 517 build sees when core's setuptools builder cross-builds it.
 
 Run by the native build Python as CC, CXX, LDSHARED and LDCXXSHARED: `cross_compiler.py cc|c++ ARGS`.
-Its settings come from the JSON file named by WASI_PYSTACK_CROSS (see setuptools-pipeline.ts):
+Its settings come from the JSON file named by WASI_PYSTACK_CROSS (see builders/setuptools.ts):
 
 - a compile (`-c`) runs the wasm32-wasip1 compiler with the build's own flags, minus what belongs to
   the native build Python (its include folders, -fPIC, -g, -O), plus the target's headers and the
   step's flags; beside each object it writes `<object>.cross.json`, the command, for a later rename;
 - a shared-library link (`-shared`) links nothing: a wasm module is linked once, statically, by the
   linker step. The output file becomes a record of what the extension is made of (its objects, its
-  -l and -L arguments, whether C++ linked it), read back by the pipeline from the built wheel;
+  -l and -L arguments, whether C++ linked it), read back by the builder from the built wheel;
 - any other link (a configure check linking a test program) runs the wasm32-wasip1 compiler as is.
 """
 import json
