@@ -66,3 +66,8 @@ export { type ExtensionModule } from './static-link/extensions';
 export { auditFunctionCasts, castAuditMode, readAllowList, type FunctionCastAudit } from './function-casts/audit';
 export { FUNCTION_CAST_WARNING_FLAGS } from './function-casts/cast-warnings';
 
+// ---- the lock command: a project's pins resolved from the index into the lock ----
+export { lockProject, type LockProjectOptions } from './pypi/lock-project';
+export { resolvePins, parseRequirement, type LockAddition, type Requirement } from './pypi/resolve-pins';
+export { simpleIndex, lockIndexUrl, type PackageIndex, type IndexFile } from './pypi/simple-index';
+export { wasiMarkerEnvironment, evaluateMarker } from './pypi/markers';

@@ -125,7 +125,7 @@ describe('inferProject', () => {
 
   it('gives a project of its own compile targets when the workspace has no step projects', () => {
     const p = inferProject('apps/report/pyproject.toml', facts, lock, withoutSteps);
-    expect(Object.keys(p.targets)).toEqual(['compile-python-wasi', 'compile-numpy-wasi', 'compile-pandas-wasi', 'bundle', 'build']);
+    expect(Object.keys(p.targets)).toEqual(['compile-python-wasi', 'compile-numpy-wasi', 'compile-pandas-wasi', 'bundle', 'build', 'lock']);
     expect(p.targets['compile-pandas-wasi']).toMatchObject({
       executor: '@wasi-pystack/nx-plugin:compile',
       options: { step: 'packages/pandas-wasi/wasi-step.json', upstream: { 'python-wasi': 'apps/report/dist/steps/python-wasi', 'numpy-wasi': 'apps/report/dist/steps/numpy-wasi' }, outputPath: 'apps/report/dist/steps/pandas-wasi' },
@@ -141,7 +141,8 @@ describe('inferProject', () => {
 
   it("depends on the workspace's step projects when it has them", () => {
     const p = inferProject('test-projects/report/pyproject.toml', facts, lock, withSteps);
-    expect(Object.keys(p.targets)).toEqual(['bundle', 'build']);
+    expect(Object.keys(p.targets)).toEqual(['bundle', 'build', 'lock']);
+    expect(p.targets.lock).toMatchObject({ executor: '@wasi-pystack/nx-plugin:lock', options: { project: 'test-projects/report' }, cache: false, configurations: { 'dry-run': { dryRun: true } } });
     expect(p.implicitDependencies).toEqual(['python-wasi', 'numpy-wasi', 'pandas-wasi']);
     expect(p.targets.bundle.options).toEqual({ inputs: ['dist/python-wasi', 'dist/numpy-wasi', 'dist/pandas-wasi'], project: 'test-projects/report', outputPath: 'test-projects/report/dist/bundle' });
     expect(p.targets.bundle.inputs).toEqual(['bundlerStep', { dependentTasksOutputFiles: '**/*', transitive: true }, '{projectRoot}/**/*', '!{projectRoot}/dist/**/*']);

@@ -9,6 +9,8 @@ type Input = string | Record<string, unknown>;
 
 /** The executor that builds every registered step, CPython's included (core's one step executor). */
 export const COMPILE_EXECUTOR = '@wasi-pystack/nx-plugin:compile';
+/** The executor that pins a project's dependencies in the workspace's lock. */
+export const LOCK_EXECUTOR = '@wasi-pystack/nx-plugin:lock';
 /** The executor that builds a step's own C libraries, beside its upstream steps. */
 export const LIBRARIES_EXECUTOR = '@wasi-pystack/nx-plugin:libraries';
 
@@ -242,6 +244,13 @@ export function inferProject(pyprojectFile: string, facts: PyprojectFacts, lock:
     inputs: [...(ctx.options.inputs?.build ?? packageInputs('linker', 'core')), upstreamOutputs],
     outputs: ['{options.outputPath}'],
     metadata: { description: `${slug}.wasm: ${kind === 'reactor' ? `a reactor whose process() calls ${facts.entry}` : 'a command module that behaves like python'}; :command and :reactor choose the kind, :no-snapshot a reactor without its build-time snapshot.` },
+  };
+  targets.lock = {
+    executor: LOCK_EXECUTOR,
+    options: { project: root },
+    configurations: { 'dry-run': { dryRun: true } },
+    cache: false,
+    metadata: { description: `Pins ${facts.name}'s dependencies and what they require (pure-Python wheels from the index, or what a registered step builds) in deps/sources.lock.json; :dry-run only prints them.` },
   };
   return { root, name: facts.name, projectType: 'application' as const, implicitDependencies, targets };
 }

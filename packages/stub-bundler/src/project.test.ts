@@ -55,10 +55,10 @@ describe('readProject', () => {
     const dir = project(valid.replace('six==1.17.0', 'six==1.16.0'));
     expect(() => readProject(dir, lock)).toThrowError(
       `${join(dir, 'pyproject.toml')}: dependency six==1.16.0 is not pinned in deps/sources.lock.json (the lock pins six 1.17.0)\n` +
-        'Fix: depend on six==1.17.0',
+        "Fix: depend on six==1.17.0, or pin it with the lock command: npx nx run demo:lock (or npx wasi-pystack-lock in the project's folder)",
     );
     const unknown = project(valid.replace('six==1.17.0', 'polars==1.0'));
-    expect(() => readProject(unknown, lock)).toThrowError('Fix: add a "polars" entry for its wheel (version 1.0, file, sha256, mirrors) to deps/sources.lock.json');
+    expect(() => readProject(unknown, lock)).toThrowError("Fix: pin it with the lock command: npx nx run demo:lock (or npx wasi-pystack-lock in the project's folder)");
   });
 
   it('keeps dependencies with compiled code apart: a build step provides them', () => {

@@ -103,7 +103,9 @@ export function readProject(dir: string, lock: SourceLock): PythonProject {
     const entry = findPinned(lock, key, m[2]);
     if (!entry) {
       const pinned = pinnedVersions(lock, key);
-      const fix = pinned.length ? `depend on ${pinned.map((v) => `${key}==${v}`).join(' or ')}` : `add a "${key}" entry for its wheel (version ${m[2]}, file, sha256, mirrors) to ${lock.path}`;
+      // The lock command pins a pure package and what it requires (nx-plugin's lock target and wasi-pystack-lock).
+      const lockCommand = `pin it with the lock command: npx nx run ${typeof doc.project?.name === 'string' ? doc.project.name : '<project>'}:lock (or npx wasi-pystack-lock in the project's folder)`;
+      const fix = pinned.length ? `depend on ${pinned.map((v) => `${key}==${v}`).join(' or ')}, or ${lockCommand}` : lockCommand;
       fail(file, `dependency ${m[1]}==${m[2]} is not pinned in ${lock.path}${pinned.length ? ` (the lock pins ${key} ${pinned.join(', ')})` : ''}`, fix);
     }
     (entry.file.endsWith('.whl') ? dependencies : builtDependencies).push(entry);
