@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { modulePath, PACKAGE_STEP_FIELD, stepRegistry } from '@wasi-pystack/core';
+import { configurationOf, modulePath, PACKAGE_STEP_FIELD, readLock, requiredClosure, stepOutputDir, stepRecipe, stepRegistry, stepSources } from '@wasi-pystack/core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIGURES_FILE = join(ROOT, 'docs', 'figures.json');
@@ -29,13 +29,36 @@ export function packageStepFiles() {
 
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+/** The table of what each configuration builds: per step with a module, its recipe, build wheels, run-time wheels, outputs. */
+function configurationsTable(steps, lock) {
+  const stacks = steps.filter((s) => s.module);
+  const configurations = [...new Set(stacks.flatMap((s) => Object.keys(s.configurations)))];
+  const built = new Set(steps.flatMap((s) => Object.values(stepSources(s))));
+  const entry = (key) => `${lock.sources[key].package ?? key} ${lock.sources[key].version}`;
+  const cell = (step, c, render) => (c !== 'default' && configurationOf(step, c) === 'default' ? 'the default\'s (one output)' : render(stepRecipe(step, c, lock).recipe));
+  const rows = [
+    ...stacks.map((step) => [`\`${step.step}\``, ...configurations.map((c) => cell(step, c, (r) => `${entry(r.source)}, recipe \`${r.name}\``))]),
+    ...stacks.filter((step) => stepRecipe(step, 'default', lock).recipe.buildWheels).map((step) => [`build wheels (${step.step})`, ...configurations.map((c) => cell(step, c, (r) => r.buildWheels.map(entry).join(', ')))]),
+    ['run-time wheels (lock `requires`)', ...configurations.map((c) => {
+      const top = stacks[stacks.length - 1];
+      const source = stepRecipe(top, c, lock).recipe.source;
+      return requiredClosure(lock, [source]).filter((k) => !built.has(k)).map(entry).join(', ') || '–';
+    })],
+    ['step outputs', ...configurations.map((c) => stacks.map((s) => `\`${stepOutputDir(s.step, configurationOf(s, c) === 'default' ? 'default' : c)}\``).join(', '))],
+    ['modules', ...configurations.map((c) => stacks.map((s) => (c === 'default' || configurationOf(s, c) !== 'default' ? `\`${relative(ROOT, modulePath(s.module.name, c, ROOT))}\`` : null)).filter(Boolean).join(', '))],
+  ];
+  return [`| | ${configurations.join(' | ')} |`, `|---|${configurations.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), ''].join('\n');
+}
+
 /** Every block by name: its rendered text (ending in a newline). */
 export function renderBlocks(figures = readFigures()) {
   const registry = stepRegistry(packageStepFiles());
   const steps = [...registry.steps.values()];
+  const lock = readLock(ROOT);
   const configurations = Object.keys(figures.modules);
   const build = figures.coldBuild;
   return {
+    configurations: configurationsTable(steps, lock),
     steps: [
       '| step | builder | builds on | configurations | module |',
       '|---|---|---|---|---|',
