@@ -15,7 +15,7 @@ export { fetchSource, sha256File } from './fetch';
 // ---- the workspace: its facts, root, cache and outputs ----
 export {
   APT_PACKAGES, bundleDir, cacheRoot, CONFIGURATION_NAMES, distLayout, LLVM_BIN, LLVM_VERSION, modulePath, nativeVenvPython, PROJECT_NAME, readWorkspaceFacts,
-  sourcesDir, STEP_NAMES, stepOutputDir, stepsDir, toolchainsDir, venvPython, WASMTIME_PYTHON_PIN, wasmtimeCacheDir, workspaceFacts, writeWorkspaceFacts,
+  sourcesDir, STEP_NAMES, stepOutputDir, stepsDir, toolchainsDir, venvDir, venvPython, WASMTIME_PYTHON_PIN, wasmtimeCacheDir, workspaceFacts, writeWorkspaceFacts,
   type ConfigurationName, type DistLayout, type WorkspaceFacts,
 } from './workspace-facts';
 export { findWorkspaceRoot } from './workspace-root';
