@@ -11,7 +11,10 @@ The plan:
      "left_out": {"tkinter": "GUI toolkit: no Tk on WASI", ...}}
 Python files are compiled (at "optimize", as compile() takes it: 2 drops asserts and docstrings) to
 code objects whose file names are /bundle/<path>; other files are
-stored as they are (package data). Two origins providing one path is an error.
+stored as they are (package data). Two origins providing one path is an error. A module of a wheel
+that does not compile (olefile 0.47 ships olefile2.py, Python 2 only) is bundled as what CPython
+makes of it: importing it raises that SyntaxError; the listing marks it. In the stdlib, a step's
+output or the project's own code, a module that does not compile is an error.
 """
 
 import json
@@ -38,6 +41,7 @@ class Writer:
         self.optimize = optimize
         self.entries = {}  # path -> (data, origin)
         self.errors = []
+        self.syntax_errors = {}  # path of a wheel's module that does not compile -> its SyntaxError
 
     def add(self, path, data, origin):
         if path in self.entries:
@@ -46,20 +50,26 @@ class Writer:
             return
         self.entries[path] = (data, origin)
 
-    def add_python(self, path, source_bytes, origin, keep_source):
+    def add_python(self, path, source_bytes, origin, keep_source, wheel=False):
         stem = path[:-3]
+        filename = f"{ROOT}/{path}"
         try:
-            code = compile(source_bytes, f"{ROOT}/{path}", "exec", dont_inherit=True, optimize=self.optimize)
+            code = compile(source_bytes, filename, "exec", dont_inherit=True, optimize=self.optimize)
         except SyntaxError as e:
-            self.errors.append(f"{origin}: {path}:{e.lineno}: {e.msg}")
-            return
+            if not wheel:
+                self.errors.append(f"{origin}: {path}:{e.lineno}: {e.msg}")
+                return
+            # What importing it does under CPython: the same SyntaxError, raised at import.
+            self.syntax_errors[stem + ".pyc"] = f"{e.msg} (line {e.lineno})"
+            details = (filename, e.lineno, e.offset, e.text)
+            code = compile(f"raise SyntaxError({e.msg!r}, {details!r})", filename, "exec", dont_inherit=True)
         self.add(stem + ".pyc", marshal.dumps(code), origin)
         if keep_source:
             self.add(path, source_bytes, origin)
 
-    def add_file(self, path, data, origin, keep_source):
+    def add_file(self, path, data, origin, keep_source, wheel=False):
         if path.endswith(".py"):
-            self.add_python(path, data, origin, keep_source)
+            self.add_python(path, data, origin, keep_source, wheel)
         elif not path.endswith(SKIP_SUFFIXES):
             self.add(path, data, origin)
 
@@ -126,7 +136,7 @@ def add_wheel(writer, wheel):
                 if kind not in ("purelib", "platlib"):
                     continue
                 rel = inner
-            writer.add_file(rel, zf.read(info), wheel["origin"], wheel.get("keep_source", False))
+            writer.add_file(rel, zf.read(info), wheel["origin"], wheel.get("keep_source", False), wheel=True)
 
 
 def main(plan_path):
@@ -146,7 +156,9 @@ def main(plan_path):
             print(f"  {error}", file=sys.stderr)
         return 1
     writer.write(plan["output"])
-    listing = {path: {"size": len(data), "origin": origin} for path, (data, origin) in sorted(writer.entries.items())}
+    listing = {path: {"size": len(data), "origin": origin, **({"syntaxError": writer.syntax_errors[path]} if path in writer.syntax_errors else {})} for path, (data, origin) in sorted(writer.entries.items())}
+    for path, error in sorted(writer.syntax_errors.items()):
+        print(f"note: {path} does not compile ({error}); importing it raises that SyntaxError, as under CPython", file=sys.stderr)
     with open(plan["listing"], "w") as f:
         json.dump(listing, f, indent=0)
     return 0
