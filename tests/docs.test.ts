@@ -121,11 +121,14 @@ describe('the documents', () => {
     expect(staleDoc).not.toBe(configurations.next);
   });
 
-  it('give the sizes of the modules as they are built (node tools/docs-figures.mjs --record after a change)', () => {
+  it('give the sizes of the modules as they are built, to the precision they show (node tools/docs-figures.mjs --record after a change)', () => {
     const figures = readFigures();
     const built = builtModuleSizes(figures);
+    // The documents show 0.1 MB: a module whose shown size changed fails; bytes recorded from another
+    // clone's build may differ by a path's length (numpy's __config__.py, see the closing note of issue 33).
+    const shown = (bytes: number) => (bytes / 1e6).toFixed(1);
     const differ = Object.entries(figures.modules as Record<string, Record<string, number | null>>).flatMap(([c, modules]) =>
-      Object.entries(modules).filter(([m, bytes]) => built[c][m] !== undefined && built[c][m] !== bytes).map(([m, bytes]) => `${c}/${m}.wasm: recorded ${bytes}, built ${built[c][m]}`),
+      Object.entries(modules).filter(([m, bytes]) => built[c][m] !== undefined && shown(built[c][m]) !== shown(bytes ?? 0)).map(([m, bytes]) => `${c}/${m}.wasm: recorded ${bytes}, built ${built[c][m]}`),
     );
     expect(differ).toEqual([]);
   });
