@@ -105,7 +105,8 @@ export async function resolvePins(pins: string[], ctx: ResolveContext): Promise<
       const where = files.length ? `its releases (${[...byVersion.keys()].slice(-5).join(', ')}, ...)` : 'the index, which has no such project';
       throw new WasiPystackError(`${from} requires ${req.name}${req.specifier}, and no release in ${where} matches`, `pin a version of ${req.name} the index has`);
     }
-    const version = versions.find((v) => byVersion.get(v)!.some((f) => { const w = parseWheelName(f.filename); return w && isPureWheel(w); }));
+    const pureWheel = (v: string) => byVersion.get(v)!.find((f) => { const w = parseWheelName(f.filename); return w && isPureWheel(w); });
+    const version = versions.find((v) => pureWheel(v));
     if (!version) {
       const files = byVersion.get(versions[0])!.map((f) => f.filename);
       const wheels = files.filter((f) => f.endsWith('.whl'));
@@ -115,7 +116,7 @@ export async function resolvePins(pins: string[], ctx: ResolveContext): Promise<
         [...files.filter((f) => !f.endsWith('.whl')).map((f) => `${f}: a source distribution`), ...(wheels.length ? [`${wheels.length} compiled wheel(s): ${wheels[0]}${wheels.length > 1 ? ', ...' : ''}`] : [])],
       );
     }
-    const wheel = byVersion.get(version)!.find((f) => { const w = parseWheelName(f.filename); return w && isPureWheel(w); })!;
+    const wheel = pureWheel(version)!;
     const key = lockKeyFor(req.name, version);
     chosen.set(req.name, { key, version });
     const addition: LockAddition = { key, entry: { ...(key !== req.name ? { package: req.name } : {}), version, file: wheel.filename, sha256: wheel.sha256, mirrors: [`pypi:${req.name}/${wheel.filename}`] } };
